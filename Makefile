@@ -1,0 +1,54 @@
+# AugLab set-up and tasks. Every target is idempotent: a second run only checks stamps.
+#   make run    set up, then start the app
+#   make test   set up (plus the test-only tools), then run the whole suite
+#   make bench  side-by-side benchmarks (not part of the tests)
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test bench lint setup setup-dev data browser clean
+
+run: setup data
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: setup-dev data browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+bench: setup-dev data
+	$(PY) bench/bench_image_aug.py --update-readme
+
+lint: setup-dev
+	$(PY) -m ruff check .
+
+setup: $(VENV)/.stamp-runtime
+setup-dev: $(VENV)/.stamp-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# A stamp per requirements file: editing the file reinstalls, an unchanged one costs nothing.
+$(VENV)/.stamp-runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The data the app needs. The built-in samples ship inside scikit-learn and scikit-image, so this
+# only checks that they load offline.
+data: $(VENV)/.stamp-runtime
+	$(PY) -m core check-data
+
+# Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null \
+	  || { echo "Could not install Debian's chromium; browser tests need /usr/bin/chromium." >&2; exit 1; }; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""AugLab's landing page: what the app does and what this browser session has loaded."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.datasets import summarize
+from ui.common import IMAGE_DATASET, page_setup
+
+page_setup("Home", ":material/science:")
+st.title("AugLab")
+st.markdown(
+    "Explore data augmentation in the browser: load images, tune rotation, shift, shear, zoom, "
+    "flips, fill mode and brightness, and watch every variant change as you move a slider. "
+    "Parameters carry the names and meaning of Keras' `ImageDataGenerator`; every variant is "
+    "reproducible from the seed you see, and the configuration exports as JSON or as code for "
+    "AugLab, torchvision and Keras."
+)
+st.page_link("pages/images.py", label="Augment images", icon=":material/image:")
+
+st.subheader("In this session")
+dataset = st.session_state.get(IMAGE_DATASET)
+if dataset is None:
+    st.info("Nothing loaded yet. Open **Images** to pick a built-in sample or upload your own.")
+else:
+    summary = summarize(dataset.images)
+    cols = st.columns(3)
+    cols[0].metric("Image dataset", dataset.name)
+    cols[1].metric("Images", f"{summary.total:,}")
+    cols[2].metric("Classes", len(dataset.classes) or "unlabelled")
+
+st.caption(
+    "Everything the pages do is also available headless: `python -m core --help`. "
+    "Uploaded files are decoded in memory and never written to disk."
+)

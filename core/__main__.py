@@ -1,0 +1,140 @@
+"""Headless AugLab: ``python -m core <command>`` does what the pages do, for scripts and pipelines.
+
+Commands:
+    check-data   load the built-in samples offline and say what is there
+    inspect      decode images or zips and print a summary, with every file that could not be used
+    augment      write K augmented variants of each input image as PNG, with their parameters
+
+Exit status: 0 on success, 2 when the user's input cannot be used (the message says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+
+from core.datasets import BUILTIN, ImageDataset, summarize
+from core.errors import AugLabError
+from core.image_aug import ImageAugConfig, augment
+from core.image_io import LoadProblem, LoadResult, load_files
+
+
+def _load_inputs(paths: Sequence[str]) -> LoadResult:
+    """Read each path (image or zip); a missing file is a problem like any other, not a crash."""
+    files, missing = [], []
+    for path in paths:
+        p = Path(path)
+        if p.is_file():
+            files.append((p.name, p.read_bytes()))
+        else:
+            missing.append(LoadProblem(path, "does not exist or is not a file; check the path."))
+    result = load_files(files)
+    result.problems[:0] = missing
+    return result
+
+
+def _report_problems(result: LoadResult) -> None:
+    for problem in result.problems:
+        print(f"skipped {problem.name}: {problem.reason}", file=sys.stderr)
+
+
+def cmd_check_data(_: argparse.Namespace) -> int:
+    for name, loader in BUILTIN.items():
+        start = time.perf_counter()
+        dataset: ImageDataset = loader()
+        took = time.perf_counter() - start
+        classes = f"{len(dataset.classes)} classes" if dataset.classes else "unlabelled"
+        print(f"ok  {name}: {len(dataset.images)} images, {classes} ({took:.2f} s)")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    result = _load_inputs(args.inputs)
+    _report_problems(result)
+    summary = summarize(result.images)
+    print(json.dumps(asdict(summary), indent=2))
+    return 0 if result.images else 2
+
+
+def cmd_augment(args: argparse.Namespace) -> int:
+    if not 1 <= args.variants <= 10_000:
+        print(f"error: --variants must be from 1 to 10000, got {args.variants}.", file=sys.stderr)
+        return 2
+    config = ImageAugConfig.from_json(Path(args.config).read_text()) if args.config else ImageAugConfig()
+    result = _load_inputs(args.inputs)
+    _report_problems(result)
+    if not result.images:
+        print("No input image could be used; nothing written.", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    total = len(result.images) * args.variants
+    with (out / "params.jsonl").open("w") as log:
+        for index, item in enumerate(result.images):
+            stem = Path(item.name).stem or f"image{index}"
+            for variant in range(args.variants):
+                image, params = augment(item.array, config, args.seed, index, variant)
+                name = f"{index:05d}_{stem}_v{variant}.png"
+                bgr = (
+                    image
+                    if image.ndim == 2
+                    else cv2.cvtColor(
+                        image, cv2.COLOR_RGB2BGR if image.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
+                    )
+                )
+                cv2.imwrite(str(out / name), bgr)
+                record = {
+                    "file": name,
+                    "source": item.name,
+                    "label": item.label,
+                    "index": index,
+                    "variant": variant,
+                    "seed": args.seed,
+                    "params": params.to_dict(),
+                }
+                log.write(json.dumps(record) + "\n")
+                done = index * args.variants + variant + 1
+                if done % 100 == 0 or done == total:
+                    print(f"\r{done}/{total} variants", end="", file=sys.stderr)
+    print(f"\nwrote {total} variants and params.jsonl to {out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="AugLab without the browser.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check-data", help="load the built-in samples offline").set_defaults(func=cmd_check_data)
+    inspect = sub.add_parser("inspect", help="decode images or zips and summarise them")
+    inspect.add_argument("inputs", nargs="+", help="image files or .zip archives (one folder per class)")
+    inspect.set_defaults(func=cmd_inspect)
+    aug = sub.add_parser("augment", help="write augmented variants of images as PNG")
+    aug.add_argument("inputs", nargs="+", help="image files or .zip archives")
+    aug.add_argument("--config", help="JSON configuration saved from the Images page (default: no change)")
+    aug.add_argument("--seed", type=int, default=0, help="seed; variant v of image i depends on (seed, i, v)")
+    aug.add_argument("--variants", type=int, default=4, help="variants per image (default 4)")
+    aug.add_argument("--out", required=True, help="folder to write PNGs and params.jsonl into")
+    aug.set_defaults(func=cmd_augment)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AugLabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an unreadable config file or an unwritable output folder
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

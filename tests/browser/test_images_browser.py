@@ -1,0 +1,101 @@
+"""The real thing: `streamlit run app.py` on localhost, driven by Debian's Chromium through Playwright.
+
+A user opens the Images page, uploads a photo, moves the rotation slider with the keyboard, and sees
+the preview change. Screenshots land in tests/browser/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).parent / "screenshots"
+
+
+def _upload(page, files: list[Path]) -> None:
+    """Switch the source to uploads and drop files on the images uploader (not the JSON one)."""
+    page.get_by_text("Upload files").click()
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(
+        has_text="or a .zip with one folder per class"
+    )
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(f) for f in files])
+
+
+def _variant_sources(page) -> list[str]:
+    """The src of every variant grid on the page (captioned "Variants ...")."""
+    images = page.locator('[data-testid="stImage"]').filter(has_text=re.compile("^Variants"))
+    return [images.nth(i).locator("img").get_attribute("src") for i in range(images.count())]
+
+
+def test_upload_move_a_slider_and_see_the_preview_change(server: str, browser, tmp_path: Path) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    # A real photo with a clear up and left, so a rotation is visible.
+    photo = np.asarray(Image.open(io.BytesIO(_astronaut_png())))
+    upload = tmp_path / "astronaut.png"
+    Image.fromarray(photo).save(upload)
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/images")
+    _upload(page, [upload])
+    page.get_by_text("Variants v0–v7 (seed 0)").wait_for(timeout=30_000)
+    before = _variant_sources(page)
+    assert len(before) == 1
+    assert page.get_by_text("astronaut.png").first.is_visible()
+    page.screenshot(path=str(SHOTS / "images_uploaded.png"), full_page=True)
+
+    widget = page.locator('[data-testid="stSlider"]').filter(has_text="Rotation range")
+    slider = widget.get_by_role("slider")
+    start = float(slider.input_value())
+    slider.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(old) => { const imgs = [...document.querySelectorAll('[data-testid=stImage]')]"
+        ".filter(e => e.innerText.startsWith('Variants')).map(e => e.querySelector('img').src);"
+        " return imgs.length === 1 && imgs[0] !== old; }",
+        arg=before[0],
+        timeout=30_000,
+    )
+    assert float(slider.input_value()) == start + 20
+    assert widget.get_by_test_id("stSliderThumbValue").inner_text() == f"{start + 20:.2f}"
+    after = _variant_sources(page)
+    assert after != before
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "images_rotated.png"), full_page=True)
+    page.close()
+
+
+def test_a_bad_upload_is_named_and_the_good_one_still_previews(server: str, browser, tmp_path: Path) -> None:
+    good = tmp_path / "good.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(good)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image at all")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/images")
+    _upload(page, [good, bad])
+    page.get_by_text("Variants v0–v7 (seed 0)").wait_for(timeout=30_000)
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="broken.png")
+    assert alert.count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def _astronaut_png() -> bytes:
+    from skimage import data
+
+    buffer = io.BytesIO()
+    Image.fromarray(data.astronaut()).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_browser_is_debian_chromium() -> None:
+    assert shutil.which("chromium") or os.path.exists("/usr/bin/chromium")

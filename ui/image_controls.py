@@ -1,0 +1,295 @@
+"""Widgets of the Images page: the dataset picker and the augmentation controls.
+
+Every control is keyed ``img.<ImageAugConfig field>`` and keeps its value across page switches
+(``persist_state="session"``); loading a JSON configuration writes those keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import streamlit as st
+
+from core.datasets import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
+from core.errors import AugLabError
+from core.image_aug import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
+from core.image_io import LoadResult, load_files
+from ui.common import IMAGE_CONFIG_NOTICE, IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE
+
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
+SEED = "img.seed"
+VARIANTS = "img.variants"
+SOURCE = "img.source"
+BUILTIN_CHOICE = "img.builtin"
+SELECTED = "img.selected"
+UPLOADS = "img.uploads"
+CONFIG_FILE = "img.config_file"
+PRESET = "img.preset"
+START_PRESET = "Mild, photos"
+BUILTIN_SOURCE = "Built-in sample"
+UPLOAD_SOURCE = "Upload files"
+_KEEP = "session"  # persist_state: widget values survive switching pages
+
+
+def _key(name: str) -> str:
+    return f"img.{name}"
+
+
+@st.cache_resource(show_spinner="Loading the built-in sample…")
+def _builtin(name: str) -> ImageDataset:
+    # Shared by all sessions: its arrays are read-only, so no session can change another's data.
+    return BUILTIN[name]()
+
+
+def _decode_uploads(files: list) -> LoadResult:
+    """Decode uploads one by one behind a progress bar; a bad file never stops the others."""
+    result = LoadResult(images=[], problems=[])
+    bar = st.progress(0.0, text="Decoding uploads…") if len(files) > 1 else None
+    for i, file in enumerate(files):
+        one = load_files([(file.name, file.getvalue())])
+        result.images.extend(one.images)
+        result.problems.extend(one.problems)
+        if bar is not None:
+            bar.progress((i + 1) / len(files), text=f"Decoded {i + 1} of {len(files)}: {file.name}")
+    if bar is not None:
+        bar.empty()
+    return result
+
+
+def dataset_picker() -> ImageDataset | None:
+    """The source radio, then a built-in sample or uploads; the chosen dataset is kept in the session."""
+    left, right = st.columns([1, 4])
+    source = left.radio("Images", [BUILTIN_SOURCE, UPLOAD_SOURCE], key=SOURCE, persist_state=_KEEP)
+    if source == BUILTIN_SOURCE:
+        name = right.selectbox(
+            "Sample", list(BUILTIN), key=_init(BUILTIN_CHOICE, PHOTOS), persist_state=_KEEP
+        )
+        dataset = _builtin(name)
+        st.session_state[IMAGE_DATASET] = dataset
+        return dataset
+    files = right.file_uploader(
+        "Images (PNG, JPEG, WEBP, BMP, GIF, TIFF) or a .zip with one folder per class",
+        type=IMAGE_TYPES,
+        accept_multiple_files=True,
+        key=UPLOADS,
+    )
+    kept = st.session_state.get(IMAGE_DATASET)
+    if files:
+        signature = tuple((f.name, f.size, f.file_id) for f in files)
+        if st.session_state.get(IMAGE_UPLOAD_SIGNATURE) != signature or kept is None:
+            result = _decode_uploads(files)
+            kept = ImageDataset(name="Uploads", images=result.images, problems=result.problems)
+            st.session_state[IMAGE_DATASET] = kept
+            st.session_state[IMAGE_UPLOAD_SIGNATURE] = signature
+    elif kept is not None and st.session_state.get(IMAGE_UPLOAD_SIGNATURE):
+        st.caption(f"Showing your earlier upload ({len(kept.images)} images). Upload again to replace it.")
+    else:
+        st.info("Upload images or a .zip to begin, or pick a built-in sample.")
+        return None
+    for problem in kept.problems:
+        st.warning(f"**{problem.name}**: {problem.reason}", icon="⚠️")
+    if not kept.images:
+        st.error("None of the uploaded files could be used; see the reasons above.")
+        return None
+    return kept
+
+
+def dataset_summary(dataset: ImageDataset) -> None:
+    """Counts, sizes and modes, with images per class as a bar chart."""
+    summary = summarize(dataset.images)
+    cols = st.columns(4)
+    cols[0].metric("Images", f"{summary.total:,}")
+    cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
+    if summary.width and summary.height:
+        cols[2].metric(
+            "Width (min · median · max)",
+            f"{summary.width.minimum} · {summary.width.median:g} · {summary.width.maximum} px",
+        )
+        cols[3].metric(
+            "Height (min · median · max)",
+            f"{summary.height.minimum} · {summary.height.median:g} · {summary.height.maximum} px",
+        )
+    left, right = st.columns([3, 2])
+    if dataset.classes:
+        left.plotly_chart(class_count_figure(summary), width="stretch")
+    for title, counts in (
+        ("Channel layout", summary.layout_counts),
+        ("Mode as uploaded", summary.source_mode_counts),
+    ):
+        right.dataframe({title: list(counts), "images": list(counts.values())}, hide_index=True)
+
+
+def _reroll() -> None:
+    st.session_state[SEED] = int(st.session_state.get(SEED, 0)) + 1
+
+
+def _init(key: str, value: object) -> str:
+    """Give a widget its default through the session (never both a default and a session value)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def _set_widgets(config: ImageAugConfig) -> None:
+    """Write every field of ``config`` into its widget's session key (tuples as the sliders use)."""
+    for f in fields(ImageAugConfig):
+        st.session_state[_key(f.name)] = getattr(config, f.name)
+
+
+def _apply_preset() -> None:
+    name = st.session_state.get(PRESET)
+    if name in PRESETS:
+        _set_widgets(PRESETS[name])
+    st.session_state[PRESET] = None  # the box is an action, not a state: it shows its prompt again
+
+
+def config_controls() -> ImageAugConfig:
+    """Sidebar widgets for every ImageAugConfig field; returns the configuration they describe."""
+    if _key("rotation_range") not in st.session_state:
+        _set_widgets(PRESETS[START_PRESET])
+    k = _key
+    sb = st.sidebar
+    sb.header("Augmentation")
+    sb.selectbox(
+        "Preset",
+        list(PRESETS),
+        index=None,
+        placeholder="Apply a preset…",
+        key=PRESET,
+        on_change=_apply_preset,
+        help=f"Replaces every setting below. The page starts with {START_PRESET!r}.",
+    )
+    sb.slider(
+        "Rotation range (±degrees)",
+        0.0,
+        180.0,
+        step=1.0,
+        key=k("rotation_range"),
+        persist_state=_KEEP,
+        help="Angle ~ U[-r, r]; positive turns content counter-clockwise.",
+    )
+    c1, c2 = sb.columns(2)
+    shift_help = "Below 1: a fraction of the size. 1 and above: pixels. Drawn from U[-s, s]."
+    c1.number_input(
+        "Width shift",
+        0.0,
+        10_000.0,
+        step=0.05,
+        key=k("width_shift_range"),
+        persist_state=_KEEP,
+        help=shift_help + " Moves content left/right.",
+    )
+    c2.number_input(
+        "Height shift",
+        0.0,
+        10_000.0,
+        step=0.05,
+        key=k("height_shift_range"),
+        persist_state=_KEEP,
+        help=shift_help + " Moves content up/down.",
+    )
+    sb.slider(
+        "Shear range (±degrees)",
+        0.0,
+        80.0,
+        step=1.0,
+        key=k("shear_range"),
+        persist_state=_KEEP,
+        help="Vertical lines lean by an angle ~ U[-s, s].",
+    )
+    sb.slider(
+        "Zoom range",
+        0.1,
+        5.0,
+        step=0.01,
+        key=k("zoom_range"),
+        persist_state=_KEEP,
+        help="x and y zoom drawn independently from [low, high]; above 1 enlarges the content.",
+    )
+    sb.toggle(
+        "Horizontal flip", key=k("horizontal_flip"), persist_state=_KEEP, help="Mirror left-right, p = 1/2."
+    )
+    sb.toggle(
+        "Vertical flip", key=k("vertical_flip"), persist_state=_KEEP, help="Mirror top-bottom, p = 1/2."
+    )
+    c1, c2 = sb.columns(2)
+    fill = c1.selectbox(
+        "Fill mode",
+        FILL_MODES,
+        key=k("fill_mode"),
+        persist_state=_KEEP,
+        help="constant: cval; nearest: repeat the edge; reflect: mirror at the edge; wrap: tile the image.",
+    )
+    c2.number_input(
+        "cval",
+        0.0,
+        255.0,
+        step=1.0,
+        key=k("cval"),
+        persist_state=_KEEP,
+        disabled=fill != "constant",
+        help="Fill value for the constant mode.",
+    )
+    sb.slider(
+        "Brightness range",
+        0.0,
+        5.0,
+        step=0.01,
+        key=k("brightness_range"),
+        persist_state=_KEEP,
+        help="Multiplier ~ U[low, high]; (1, 1) is off.",
+    )
+    sb.slider(
+        "Channel shift range",
+        0.0,
+        255.0,
+        step=1.0,
+        key=k("channel_shift_range"),
+        persist_state=_KEEP,
+        help="Each colour channel gets + U[-s, s], then is clipped to 0..255.",
+    )
+    sb.selectbox("Interpolation", INTERPOLATIONS, key=k("interpolation"), persist_state=_KEEP)
+    return ImageAugConfig(**{f.name: st.session_state[k(f.name)] for f in fields(ImageAugConfig)})
+
+
+def seed_controls() -> tuple[int, int]:
+    """The seed (with a reroll button) and the number of variants per image."""
+    st.sidebar.header("Sampling")
+    c1, c2 = st.sidebar.columns([3, 2], vertical_alignment="bottom")
+    seed = c1.number_input(
+        "Seed",
+        0,
+        2**31 - 1,
+        step=1,
+        key=_init(SEED, 0),
+        persist_state=_KEEP,
+        help="Variant v of image i depends only on (seed, i, v).",
+    )
+    c2.button("Reroll", on_click=_reroll, help="Seed + 1: new variants, still reproducible.")
+    count = st.sidebar.slider("Variants per image", 1, 16, key=_init(VARIANTS, 8), persist_state=_KEEP)
+    return int(seed), int(count)
+
+
+def _load_config_file() -> None:
+    """Callback of the JSON uploader: validate, then write every field into its widget key."""
+    file = st.session_state.get(CONFIG_FILE)
+    if file is None:
+        return
+    try:
+        config = ImageAugConfig.from_json(file.getvalue().decode("utf-8", errors="replace"))
+    except AugLabError as exc:
+        st.session_state[IMAGE_CONFIG_NOTICE] = ("error", f"{file.name}: {exc}")
+        return
+    _set_widgets(config)
+    st.session_state[IMAGE_CONFIG_NOTICE] = ("success", f"Loaded {file.name}.")
+
+
+def config_loader() -> None:
+    """Upload a JSON configuration; its values replace the controls' values."""
+    st.file_uploader(
+        "Load a configuration (.json)", type=["json"], key=CONFIG_FILE, on_change=_load_config_file
+    )
+    notice = st.session_state.pop(IMAGE_CONFIG_NOTICE, None)
+    if notice:
+        kind, message = notice
+        (st.error if kind == "error" else st.success)(message)
