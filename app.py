@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from core.datasets import summarize
+from core.datasets import load_photos, summarize
+from core.image_aug import PRESETS
+from core.preview import preview_grid
 from ui.common import IMAGE_DATASET, page_setup
+
+
+@st.cache_data(show_spinner=False)
+def _teaser() -> np.ndarray:
+    """Six variants of a bundled photo under the "Strong geometry" preset, in one row."""
+    photo = load_photos().images[0].array
+    grid, _ = preview_grid(photo, PRESETS["Strong geometry"], seed=0, index=0, count=5, tile=160, cols=6)
+    return grid
+
 
 page_setup("Home", ":material/science:")
 st.title("AugLab")
@@ -16,6 +28,7 @@ st.markdown(
     "reproducible from the seed you see, and the configuration exports as JSON or as code for "
     "AugLab, torchvision and Keras."
 )
+st.image(_teaser(), caption="A photo and five variants (preset “Strong geometry”, seed 0)")
 st.page_link("pages/images.py", label="Augment images", icon=":material/image:")
 
 st.subheader("In this session")

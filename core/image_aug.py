@@ -56,7 +56,12 @@ def _pair(value: Any, name: str) -> tuple[float, float]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (JSON allows 1e400 written out as digits)
+        return False
 
 
 @dataclass(frozen=True)

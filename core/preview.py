@@ -34,10 +34,13 @@ def fit_tile(image: np.ndarray, size: int) -> np.ndarray:
         factor = size // longest
         if factor <= 1:
             return image
-        return cv2.resize(image, (width * factor, height * factor), interpolation=cv2.INTER_NEAREST)
-    scale = size / longest
-    new = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, new, interpolation=cv2.INTER_AREA)
+        new, interpolation = (width * factor, height * factor), cv2.INTER_NEAREST
+    else:
+        scale = size / longest
+        new, interpolation = (max(1, round(width * scale)), max(1, round(height * scale))), cv2.INTER_AREA
+    out = cv2.resize(image, new, interpolation=interpolation)
+    # OpenCV drops a trailing channel axis of length 1; keep the caller's layout.
+    return out.reshape(new[1], new[0], *image.shape[2:])
 
 
 def make_grid(tiles: list[np.ndarray], cols: int, pad: int = 4, background: int = 255) -> np.ndarray:

@@ -13,7 +13,7 @@ import streamlit as st
 from core.datasets import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
 from core.errors import AugLabError
 from core.image_aug import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
-from core.image_io import LoadResult, load_files
+from core.image_io import LoadProblem, LoadResult, load_files
 from ui.common import IMAGE_CONFIG_NOTICE, IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
@@ -56,6 +56,18 @@ def _decode_uploads(files: list) -> LoadResult:
     return result
 
 
+def _show_problems(problems: list[LoadProblem], shown: int = 3) -> None:
+    """The first few skipped files as warnings, the rest folded away so the preview stays in view."""
+    for problem in problems[:shown]:
+        st.warning(f"**{problem.name}**: {problem.reason}", icon="⚠️")
+    if len(problems) > shown:
+        with st.expander(f"{len(problems) - shown} more files were skipped"):
+            st.dataframe(
+                {"file": [p.name for p in problems[shown:]], "reason": [p.reason for p in problems[shown:]]},
+                hide_index=True,
+            )
+
+
 def dataset_picker() -> ImageDataset | None:
     """The source radio, then a built-in sample or uploads; the chosen dataset is kept in the session."""
     left, right = st.columns([1, 4])
@@ -86,8 +98,7 @@ def dataset_picker() -> ImageDataset | None:
     else:
         st.info("Upload images or a .zip to begin, or pick a built-in sample.")
         return None
-    for problem in kept.problems:
-        st.warning(f"**{problem.name}**: {problem.reason}", icon="⚠️")
+    _show_problems(kept.problems)
     if not kept.images:
         st.error("None of the uploaded files could be used; see the reasons above.")
         return None
@@ -101,14 +112,10 @@ def dataset_summary(dataset: ImageDataset) -> None:
     cols[0].metric("Images", f"{summary.total:,}")
     cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
     if summary.width and summary.height:
-        cols[2].metric(
-            "Width (min · median · max)",
-            f"{summary.width.minimum} · {summary.width.median:g} · {summary.width.maximum} px",
-        )
-        cols[3].metric(
-            "Height (min · median · max)",
-            f"{summary.height.minimum} · {summary.height.median:g} · {summary.height.maximum} px",
-        )
+        for col, name, stats in ((cols[2], "Width", summary.width), (cols[3], "Height", summary.height)):
+            low, high = stats.minimum, stats.maximum
+            span = f"{low} px" if low == high else f"{low}–{high} px"
+            col.metric(name, span, help=f"Median {stats.median:g} px")
     left, right = st.columns([3, 2])
     if dataset.classes:
         left.plotly_chart(class_count_figure(summary), width="stretch")
