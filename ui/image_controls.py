@@ -150,6 +150,18 @@ def _apply_preset() -> None:
     st.session_state[PRESET] = None  # the box is an action, not a state: it shows its prompt again
 
 
+def _slider(where, field: str, label: str, high: float, step: float, help: str, low: float = 0.0) -> None:
+    where.slider(label, low, high, step=step, key=_key(field), persist_state=_KEEP, help=help)
+
+
+def _number(
+    where, field: str, label: str, high: float, step: float, help: str, disabled: bool = False
+) -> None:
+    where.number_input(
+        label, 0.0, high, step=step, key=_key(field), persist_state=_KEEP, help=help, disabled=disabled
+    )
+
+
 def config_controls() -> ImageAugConfig:
     """Sidebar widgets for every ImageAugConfig field; returns the configuration they describe."""
     if _key("rotation_range") not in st.session_state:
@@ -166,52 +178,29 @@ def config_controls() -> ImageAugConfig:
         on_change=_apply_preset,
         help=f"Replaces every setting below. The page starts with {START_PRESET!r}.",
     )
-    sb.slider(
+    _slider(
+        sb,
+        "rotation_range",
         "Rotation range (±degrees)",
-        0.0,
         180.0,
-        step=1.0,
-        key=k("rotation_range"),
-        persist_state=_KEEP,
-        help="Angle ~ U[-r, r]; positive turns content counter-clockwise.",
+        1.0,
+        "Angle ~ U[-r, r]; positive turns content counter-clockwise.",
     )
     c1, c2 = sb.columns(2)
-    shift_help = "Below 1: a fraction of the size. 1 and above: pixels. Drawn from U[-s, s]."
-    c1.number_input(
-        "Width shift",
-        0.0,
-        10_000.0,
-        step=0.05,
-        key=k("width_shift_range"),
-        persist_state=_KEEP,
-        help=shift_help + " Moves content left/right.",
+    shift_help = "Below 1: a fraction of the size. 1 and above: pixels. Drawn from U[-s, s]. Moves content "
+    _number(c1, "width_shift_range", "Width shift", 10_000.0, 0.05, shift_help + "left/right.")
+    _number(c2, "height_shift_range", "Height shift", 10_000.0, 0.05, shift_help + "up/down.")
+    _slider(
+        sb, "shear_range", "Shear range (±degrees)", 80.0, 1.0, "Vertical lines lean by an angle ~ U[-s, s]."
     )
-    c2.number_input(
-        "Height shift",
-        0.0,
-        10_000.0,
-        step=0.05,
-        key=k("height_shift_range"),
-        persist_state=_KEEP,
-        help=shift_help + " Moves content up/down.",
-    )
-    sb.slider(
-        "Shear range (±degrees)",
-        0.0,
-        80.0,
-        step=1.0,
-        key=k("shear_range"),
-        persist_state=_KEEP,
-        help="Vertical lines lean by an angle ~ U[-s, s].",
-    )
-    sb.slider(
+    _slider(
+        sb,
+        "zoom_range",
         "Zoom range",
-        0.1,
         5.0,
-        step=0.01,
-        key=k("zoom_range"),
-        persist_state=_KEEP,
-        help="x and y zoom drawn independently from [low, high]; above 1 enlarges the content.",
+        0.01,
+        "x and y zoom drawn independently from [low, high]; above 1 enlarges the content.",
+        low=0.1,
     )
     sb.toggle(
         "Horizontal flip", key=k("horizontal_flip"), persist_state=_KEEP, help="Mirror left-right, p = 1/2."
@@ -227,33 +216,17 @@ def config_controls() -> ImageAugConfig:
         persist_state=_KEEP,
         help="constant: cval; nearest: repeat the edge; reflect: mirror at the edge; wrap: tile the image.",
     )
-    c2.number_input(
-        "cval",
-        0.0,
-        255.0,
-        step=1.0,
-        key=k("cval"),
-        persist_state=_KEEP,
-        disabled=fill != "constant",
-        help="Fill value for the constant mode.",
+    _number(c2, "cval", "cval", 255.0, 1.0, "Fill value for the constant mode.", disabled=fill != "constant")
+    _slider(
+        sb, "brightness_range", "Brightness range", 5.0, 0.01, "Multiplier ~ U[low, high]; (1, 1) is off."
     )
-    sb.slider(
-        "Brightness range",
-        0.0,
-        5.0,
-        step=0.01,
-        key=k("brightness_range"),
-        persist_state=_KEEP,
-        help="Multiplier ~ U[low, high]; (1, 1) is off.",
-    )
-    sb.slider(
+    _slider(
+        sb,
+        "channel_shift_range",
         "Channel shift range",
-        0.0,
         255.0,
-        step=1.0,
-        key=k("channel_shift_range"),
-        persist_state=_KEEP,
-        help="Each colour channel gets + U[-s, s], then is clipped to 0..255.",
+        1.0,
+        "Each colour channel gets + U[-s, s], then is clipped to 0..255.",
     )
     sb.selectbox("Interpolation", INTERPOLATIONS, key=k("interpolation"), persist_state=_KEEP)
     return ImageAugConfig(**{f.name: st.session_state[k(f.name)] for f in fields(ImageAugConfig)})
