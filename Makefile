@@ -19,6 +19,7 @@ test: setup-dev data browser
 
 bench: setup-dev data
 	$(PY) bench/bench_image_aug.py --update-readme
+	$(PY) bench/bench_text_aug.py --update-readme
 
 lint: setup-dev
 	$(PY) -m ruff check .
@@ -39,10 +40,14 @@ $(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The data the app needs. The built-in samples ship inside scikit-learn and scikit-image, so this
-# only checks that they load offline.
+# The data the app needs. The image samples ship inside scikit-learn and scikit-image (this checks
+# they load offline); WordNet comes from NLTK's downloader where the network allows, else from
+# Debian's wordnet-base and wordnet-sense-index packages (installed here when missing).
 data: $(VENV)/.stamp-runtime
 	$(PY) -m core check-data
+	@$(PY) -m core wordnet status >/dev/null 2>&1 || $(PY) -m core wordnet install || { \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wordnet-base wordnet-sense-index) \
+	    >/dev/null && $(PY) -m core wordnet install; }
 
 # Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
 browser:

@@ -2,6 +2,7 @@
 
 Commands:
     check-data   load the built-in samples offline and say what is there
+    wordnet      `status`: does WordNet load? `install`: get it (NLTK's downloader, else Debian's files)
     inspect      decode images or zips and print a summary, with every file that could not be used
     augment      write K augmented variants of each input image as PNG, with their parameters
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import cv2
 
+from core import wordnet
 from core.datasets import BUILTIN, ImageDataset, summarize
 from core.errors import AugLabError
 from core.image_aug import ImageAugConfig, augment
@@ -52,6 +54,25 @@ def cmd_check_data(_: argparse.Namespace) -> int:
         took = time.perf_counter() - start
         classes = f"{len(dataset.classes)} classes" if dataset.classes else "unlabelled"
         print(f"ok  {name}: {len(dataset.images)} images, {classes} ({took:.2f} s)")
+    return 0
+
+
+def cmd_wordnet(args: argparse.Namespace) -> int:
+    if args.action == "install" and not wordnet.is_installed():
+        if wordnet.download():
+            print(f"WordNet downloaded with NLTK into {wordnet.DATA_DIR}")
+        elif wordnet.install_from_debian():
+            print(f"WordNet copied from {wordnet.DEBIAN_DIR} into {wordnet.CORPUS_DIR}, lexnames written")
+    try:
+        start = time.perf_counter()
+        wordnet.reader()
+        took = time.perf_counter() - start
+    except wordnet.WordNetMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"ok  WordNet loads in {took:.1f} s; synonyms of 'quick': {', '.join(wordnet.synonyms('quick')[:5])}"
+    )
     return 0
 
 
@@ -111,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="AugLab without the browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check-data", help="load the built-in samples offline").set_defaults(func=cmd_check_data)
+    wn = sub.add_parser("wordnet", help="check or install WordNet for synonym operations")
+    wn.add_argument("action", choices=["status", "install"])
+    wn.set_defaults(func=cmd_wordnet)
     inspect = sub.add_parser("inspect", help="decode images or zips and summarise them")
     inspect.add_argument("inputs", nargs="+", help="image files or .zip archives (one folder per class)")
     inspect.set_defaults(func=cmd_inspect)

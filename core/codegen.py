@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.image_aug import ImageAugConfig
+from core.text_aug import TextAugConfig
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,25 @@ out = datagen.random_transform(image, seed=0)  # image: HxWxC float array
 def snippets(config: ImageAugConfig, seed: int) -> list[Snippet]:
     """AugLab's code first, then torchvision's and Keras' nearest equivalents."""
     return [auglab_snippet(config, seed), torchvision_snippet(config), keras_snippet(config)]
+
+
+def text_snippet(config: TextAugConfig, seed: int) -> Snippet:
+    """Code that reproduces the text preview exactly with ``core.text_aug``."""
+    code = f'''from core.text_aug import TextAugConfig, augment_text
+
+config = TextAugConfig.from_json("""
+{config.to_json()}
+""")
+lines = open("examples.txt", encoding="utf-8").read().splitlines()
+for index, line in enumerate(lines):
+    for variant in range(config.n_aug):
+        text, edits = augment_text(line, config, seed={seed}, index=index, variant=variant)
+        print(text, [(e.op, e.old, e.new) for e in edits])
+'''
+    differences = (
+        "The EDA reference code (eda.py) lower-cases the text and strips punctuation and digits first; "
+        "AugLab keeps everything outside the edits as written.",
+        "nlpaug's SynonymAug(aug_src='wordnet') and RandomWordAug(action='swap'|'delete') are the nearest "
+        "single operations; they draw from Python's global random state, not from (seed, index, variant).",
+    )
+    return Snippet("AugLab", code, differences)

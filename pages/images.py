@@ -7,16 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from core.codegen import snippets
-from core.image_aug import affine_matrix, affine_steps, apply_params, sample_params, variant_rng
-from core.preview import fit_tile, preview_grid, to_rgb
-from ui.common import page_setup, user_errors
-from ui.image_controls import (
-    config_controls,
-    config_loader,
-    dataset_picker,
-    dataset_summary,
-    seed_controls,
+from core.image_aug import (
+    ImageAugConfig,
+    affine_matrix,
+    affine_steps,
+    apply_params,
+    sample_params,
+    variant_rng,
 )
+from core.preview import fit_tile, preview_grid, to_rgb
+from ui.common import config_loader, page_setup, user_errors
+from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
 
 page_setup("Images", ":material/image:")
 st.title("Image augmentation")
@@ -117,7 +118,7 @@ with save_tab:
         file_name="auglab_image_config.json",
         mime="application/json",
     )
-    config_loader()
+    config_loader(PREFIX, ImageAugConfig.from_json)
     for snippet in snippets(config, seed):
         st.subheader(snippet.library)
         st.code(snippet.code, language="python")

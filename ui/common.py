@@ -1,31 +1,50 @@
-"""What every page shares: page set-up, session keys, and showing user errors without tracebacks."""
+"""What every page shares: page set-up and menu, session keys, widget helpers, and user errors.
+
+Widgets that describe a configuration are keyed ``<prefix>.<field>`` (``img.rotation_range``,
+``txt.alpha_sr``) and keep their values across page switches (``persist_state="session"``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
+from typing import Any
 
 import streamlit as st
 
+from core import wordnet
 from core.errors import AugLabError
 
 # Session-state keys that are not widgets, defined once.
 IMAGE_DATASET = "images.dataset"  # the ImageDataset the Images page works on
 IMAGE_UPLOAD_SIGNATURE = "images.upload_signature"  # which uploads IMAGE_DATASET was decoded from
-IMAGE_CONFIG_NOTICE = "images.config_notice"  # (kind, message) left by loading a JSON configuration
+TEXT_DATASET = "text.dataset"  # the TextDataset the Text page works on
 
+KEEP = "session"  # persist_state for widgets: their values survive switching pages
 
 # The app's pages in menu order: (script, label, icon). Streamlit's own menu is off
 # (client.showSidebarNavigation) because it names pages after their file names.
 PAGES = (
     ("app.py", "Home", ":material/science:"),
     ("pages/images.py", "Images", ":material/image:"),
+    ("pages/text.py", "Text", ":material/notes:"),
 )
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_wordnet() -> threading.Thread:
+    """Load WordNet in the background once per server, so the Text page rarely waits for it."""
+    thread = threading.Thread(target=wordnet.available, name="wordnet-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def page_setup(title: str, icon: str) -> None:
     """Title the browser tab, use the whole width (previews need it) and draw the page menu."""
     st.set_page_config(page_title=f"{title} · AugLab", page_icon=icon, layout="wide")
+    _warm_wordnet()
     for script, label, page_icon in PAGES:
         st.sidebar.page_link(script, label=label, icon=page_icon)
     st.sidebar.divider()
@@ -42,3 +61,71 @@ def user_errors(what: str) -> Iterator[None]:
         yield
     except AugLabError as exc:
         st.error(f"{what}: {exc}", icon="⚠️")
+
+
+def init(key: str, value: Any) -> str:
+    """Give a widget its first value through the session (never a default and a session value both)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def set_fields(prefix: str, config: Any) -> None:
+    """Write every field of a configuration dataclass into its widget key ``prefix.field``."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            value = list(value)  # multiselect and pills hold lists
+        st.session_state[f"{prefix}.{f.name}"] = value
+
+
+def read_fields(prefix: str, cls: type) -> dict[str, Any]:
+    """The widget values of every field of ``cls``, by field name."""
+    return {f.name: st.session_state[f"{prefix}.{f.name}"] for f in fields(cls)}
+
+
+def _reroll(key: str) -> None:
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+
+
+def seed_input(key: str, help: str) -> int:
+    """A seed box with a Reroll button (seed + 1) beside it, in the sidebar."""
+    c1, c2 = st.sidebar.columns([3, 2], vertical_alignment="bottom")
+    seed = c1.number_input("Seed", 0, 2**31 - 1, step=1, key=init(key, 0), persist_state=KEEP, help=help)
+    c2.button(
+        "Reroll",
+        on_click=_reroll,
+        args=(key,),
+        key=f"{key}.reroll",
+        help="Seed + 1: new variants, still reproducible.",
+    )
+    return int(seed)
+
+
+def _load_config(file_key: str, prefix: str, parse: Callable[[str], Any]) -> None:
+    file = st.session_state.get(file_key)
+    if file is None:
+        return
+    try:
+        config = parse(file.getvalue().decode("utf-8", errors="replace"))
+    except AugLabError as exc:
+        st.session_state[f"{prefix}.config_notice"] = ("error", f"{file.name}: {exc}")
+        return
+    set_fields(prefix, config)
+    st.session_state[f"{prefix}.config_notice"] = ("success", f"Loaded {file.name}.")
+
+
+def config_loader(prefix: str, parse: Callable[[str], Any]) -> None:
+    """Upload a JSON configuration; a valid one replaces every control's value, a bad one is named."""
+    file_key = f"{prefix}.config_file"
+    st.file_uploader(
+        "Load a configuration (.json)",
+        type=["json"],
+        key=file_key,
+        on_change=_load_config,
+        args=(file_key, prefix, parse),
+    )
+    notice = st.session_state.pop(f"{prefix}.config_notice", None)
+    if notice:
+        kind, message = notice
+        (st.error if kind == "error" else st.success)(message)

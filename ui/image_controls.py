@@ -1,20 +1,17 @@
 """Widgets of the Images page: the dataset picker and the augmentation controls.
 
-Every control is keyed ``img.<ImageAugConfig field>`` and keeps its value across page switches
-(``persist_state="session"``); loading a JSON configuration writes those keys.
+Every control is keyed ``img.<ImageAugConfig field>`` (see ui.common) and keeps its value across
+page switches; presets and loading a JSON configuration write those keys.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import streamlit as st
 
 from core.datasets import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
-from core.errors import AugLabError
 from core.image_aug import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
 from core.image_io import LoadProblem, LoadResult, load_files
-from ui.common import IMAGE_CONFIG_NOTICE, IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE
+from ui.common import IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE, KEEP, init, read_fields, seed_input, set_fields
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
 SEED = "img.seed"
@@ -23,16 +20,17 @@ SOURCE = "img.source"
 BUILTIN_CHOICE = "img.builtin"
 SELECTED = "img.selected"
 UPLOADS = "img.uploads"
-CONFIG_FILE = "img.config_file"
 PRESET = "img.preset"
 START_PRESET = "Mild, photos"
 BUILTIN_SOURCE = "Built-in sample"
 UPLOAD_SOURCE = "Upload files"
-_KEEP = "session"  # persist_state: widget values survive switching pages
+
+
+PREFIX = "img"
 
 
 def _key(name: str) -> str:
-    return f"img.{name}"
+    return f"{PREFIX}.{name}"
 
 
 @st.cache_resource(show_spinner="Loading the built-in sample…")
@@ -71,11 +69,9 @@ def _show_problems(problems: list[LoadProblem], shown: int = 3) -> None:
 def dataset_picker() -> ImageDataset | None:
     """The source radio, then a built-in sample or uploads; the chosen dataset is kept in the session."""
     left, right = st.columns([1, 4])
-    source = left.radio("Images", [BUILTIN_SOURCE, UPLOAD_SOURCE], key=SOURCE, persist_state=_KEEP)
+    source = left.radio("Images", [BUILTIN_SOURCE, UPLOAD_SOURCE], key=SOURCE, persist_state=KEEP)
     if source == BUILTIN_SOURCE:
-        name = right.selectbox(
-            "Sample", list(BUILTIN), key=_init(BUILTIN_CHOICE, PHOTOS), persist_state=_KEEP
-        )
+        name = right.selectbox("Sample", list(BUILTIN), key=init(BUILTIN_CHOICE, PHOTOS), persist_state=KEEP)
         dataset = _builtin(name)
         st.session_state[IMAGE_DATASET] = dataset
         return dataset
@@ -126,46 +122,29 @@ def dataset_summary(dataset: ImageDataset) -> None:
         right.dataframe({title: list(counts), "images": list(counts.values())}, hide_index=True)
 
 
-def _reroll() -> None:
-    st.session_state[SEED] = int(st.session_state.get(SEED, 0)) + 1
-
-
-def _init(key: str, value: object) -> str:
-    """Give a widget its default through the session (never both a default and a session value)."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
-
-
-def _set_widgets(config: ImageAugConfig) -> None:
-    """Write every field of ``config`` into its widget's session key (tuples as the sliders use)."""
-    for f in fields(ImageAugConfig):
-        st.session_state[_key(f.name)] = getattr(config, f.name)
-
-
 def _apply_preset() -> None:
     name = st.session_state.get(PRESET)
     if name in PRESETS:
-        _set_widgets(PRESETS[name])
+        set_fields(PREFIX, PRESETS[name])
     st.session_state[PRESET] = None  # the box is an action, not a state: it shows its prompt again
 
 
 def _slider(where, field: str, label: str, high: float, step: float, help: str, low: float = 0.0) -> None:
-    where.slider(label, low, high, step=step, key=_key(field), persist_state=_KEEP, help=help)
+    where.slider(label, low, high, step=step, key=_key(field), persist_state=KEEP, help=help)
 
 
 def _number(
     where, field: str, label: str, high: float, step: float, help: str, disabled: bool = False
 ) -> None:
     where.number_input(
-        label, 0.0, high, step=step, key=_key(field), persist_state=_KEEP, help=help, disabled=disabled
+        label, 0.0, high, step=step, key=_key(field), persist_state=KEEP, help=help, disabled=disabled
     )
 
 
 def config_controls() -> ImageAugConfig:
     """Sidebar widgets for every ImageAugConfig field; returns the configuration they describe."""
     if _key("rotation_range") not in st.session_state:
-        _set_widgets(PRESETS[START_PRESET])
+        set_fields(PREFIX, PRESETS[START_PRESET])
     k = _key
     sb = st.sidebar
     sb.header("Augmentation")
@@ -203,17 +182,15 @@ def config_controls() -> ImageAugConfig:
         low=0.1,
     )
     sb.toggle(
-        "Horizontal flip", key=k("horizontal_flip"), persist_state=_KEEP, help="Mirror left-right, p = 1/2."
+        "Horizontal flip", key=k("horizontal_flip"), persist_state=KEEP, help="Mirror left-right, p = 1/2."
     )
-    sb.toggle(
-        "Vertical flip", key=k("vertical_flip"), persist_state=_KEEP, help="Mirror top-bottom, p = 1/2."
-    )
+    sb.toggle("Vertical flip", key=k("vertical_flip"), persist_state=KEEP, help="Mirror top-bottom, p = 1/2.")
     c1, c2 = sb.columns(2)
     fill = c1.selectbox(
         "Fill mode",
         FILL_MODES,
         key=k("fill_mode"),
-        persist_state=_KEEP,
+        persist_state=KEEP,
         help="constant: cval; nearest: repeat the edge; reflect: mirror at the edge; wrap: tile the image.",
     )
     _number(c2, "cval", "cval", 255.0, 1.0, "Fill value for the constant mode.", disabled=fill != "constant")
@@ -228,48 +205,13 @@ def config_controls() -> ImageAugConfig:
         1.0,
         "Each colour channel gets + U[-s, s], then is clipped to 0..255.",
     )
-    sb.selectbox("Interpolation", INTERPOLATIONS, key=k("interpolation"), persist_state=_KEEP)
-    return ImageAugConfig(**{f.name: st.session_state[k(f.name)] for f in fields(ImageAugConfig)})
+    sb.selectbox("Interpolation", INTERPOLATIONS, key=k("interpolation"), persist_state=KEEP)
+    return ImageAugConfig(**read_fields(PREFIX, ImageAugConfig))
 
 
 def seed_controls() -> tuple[int, int]:
     """The seed (with a reroll button) and the number of variants per image."""
     st.sidebar.header("Sampling")
-    c1, c2 = st.sidebar.columns([3, 2], vertical_alignment="bottom")
-    seed = c1.number_input(
-        "Seed",
-        0,
-        2**31 - 1,
-        step=1,
-        key=_init(SEED, 0),
-        persist_state=_KEEP,
-        help="Variant v of image i depends only on (seed, i, v).",
-    )
-    c2.button("Reroll", on_click=_reroll, help="Seed + 1: new variants, still reproducible.")
-    count = st.sidebar.slider("Variants per image", 1, 16, key=_init(VARIANTS, 8), persist_state=_KEEP)
-    return int(seed), int(count)
-
-
-def _load_config_file() -> None:
-    """Callback of the JSON uploader: validate, then write every field into its widget key."""
-    file = st.session_state.get(CONFIG_FILE)
-    if file is None:
-        return
-    try:
-        config = ImageAugConfig.from_json(file.getvalue().decode("utf-8", errors="replace"))
-    except AugLabError as exc:
-        st.session_state[IMAGE_CONFIG_NOTICE] = ("error", f"{file.name}: {exc}")
-        return
-    _set_widgets(config)
-    st.session_state[IMAGE_CONFIG_NOTICE] = ("success", f"Loaded {file.name}.")
-
-
-def config_loader() -> None:
-    """Upload a JSON configuration; its values replace the controls' values."""
-    st.file_uploader(
-        "Load a configuration (.json)", type=["json"], key=CONFIG_FILE, on_change=_load_config_file
-    )
-    notice = st.session_state.pop(IMAGE_CONFIG_NOTICE, None)
-    if notice:
-        kind, message = notice
-        (st.error if kind == "error" else st.success)(message)
+    seed = seed_input(SEED, "Variant v of image i depends only on (seed, i, v).")
+    count = st.sidebar.slider("Variants per image", 1, 16, key=init(VARIANTS, 8), persist_state=KEEP)
+    return seed, int(count)

@@ -99,3 +99,33 @@ def _astronaut_png() -> bytes:
 
 def test_browser_is_debian_chromium() -> None:
     assert shutil.which("chromium") or os.path.exists("/usr/bin/chromium")
+
+
+def test_text_page_paste_move_a_slider_and_see_highlighted_edits(server: str, browser) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/text")
+    page.get_by_text("Paste text").click()
+    box = page.get_by_label("One example per line")
+    box.fill("The delivery was quick and the box arrived <b>undamaged</b>.\nI didn't like the colour at all.")
+    box.press("Control+Enter")
+    table = page.locator("table.aug-table").first
+    table.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('table.aug-table')?.innerText.includes('undamaged')", timeout=30_000
+    )
+    assert table.locator("b").count() == 0  # the user's markup is shown as text, never rendered
+    before = table.locator("tr").nth(1).inner_text()
+    assert table.locator("span.aug-sr").count() >= 1
+    widget = page.locator('[data-testid="stSlider"]').filter(has_text="alpha_sr")
+    widget.get_by_role("slider").focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(old) => document.querySelector('table.aug-table tr:nth-child(2)')?.innerText !== old",
+        arg=before,
+        timeout=30_000,
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "text_preview.png"), full_page=True)
+    page.close()

@@ -1,0 +1,54 @@
+"""Built-in text samples that need no upload: short labelled reviews, and real English prose."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from core.text_io import TextDataset, TextExample, load_csv
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+REVIEWS = "Product reviews (24, positive / negative)"
+PYDOC = "Python documentation sentences (300, unlabelled)"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def load_reviews() -> TextDataset:
+    """24 short product reviews written for AugLab, labelled positive or negative."""
+    path = ASSETS / "sample_reviews.csv"
+    dataset = load_csv(path.read_bytes(), path.name, "text", "label")
+    dataset.name = REVIEWS
+    return dataset
+
+
+def pydoc_sentences(count: int = 300, min_words: int = 6, max_words: int = 40) -> list[str]:
+    """The first ``count`` prose sentences of CPython's bundled documentation topics (``pydoc_data``).
+
+    Paragraphs are split at sentence ends; sentences with code markers or outside the word range
+    are left out, so what remains is plain English prose.
+    """
+    from pydoc_data.topics import topics
+
+    sentences: list[str] = []
+    for key in sorted(topics):
+        for paragraph in topics[key].split("\n\n"):
+            flat = " ".join(paragraph.split())
+            for sentence in _SENTENCE_END.split(flat):
+                words = sentence.split()
+                if min_words <= len(words) <= max_words and not set("*`>()[]{}=_") & set(sentence):
+                    sentences.append(sentence)
+                    if len(sentences) == count:
+                        return sentences
+    return sentences
+
+
+def load_pydoc() -> TextDataset:
+    """300 sentences of real English prose from CPython's documentation, unlabelled."""
+    examples = [TextExample(s, None, f"pydoc_data sentence {i + 1}") for i, s in enumerate(pydoc_sentences())]
+    return TextDataset(name=PYDOC, examples=examples, notices=[], problems=[])
+
+
+TEXT_SAMPLES: dict[str, Callable[[], TextDataset]] = {REVIEWS: load_reviews, PYDOC: load_pydoc}
+"""Built-in text datasets by display name; each works offline."""
