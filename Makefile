@@ -45,7 +45,8 @@ $(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
 # Debian's wordnet-base and wordnet-sense-index packages (installed here when missing).
 data: $(VENV)/.stamp-runtime
 	$(PY) -m core check-data
-	@$(PY) -m core wordnet status >/dev/null 2>&1 || $(PY) -m core wordnet install || { \
+	@$(PY) -m core wordnet status >/dev/null 2>&1 || $(PY) -m core wordnet install 2>/dev/null || { \
+	  echo "Installing Debian's wordnet-base and wordnet-sense-index for WordNet..."; \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wordnet-base wordnet-sense-index) \
 	    >/dev/null && $(PY) -m core wordnet install; }
 

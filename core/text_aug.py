@@ -18,8 +18,9 @@ What users of the reference implementations miss, kept here: the text outside th
 written (punctuation, contractions such as "didn't", numbers such as "3.5", spacing and line breaks);
 a word is edited at most once per variant; a replacement takes the case pattern of the word it
 replaces; a word is never replaced by itself or a case variant; stop words are protected from SR and
-RI, and words the user protects are never touched at all. A word is a run of letters, with inner
-apostrophes or hyphens ("didn't", "well-known"); numbers and punctuation are never edited.
+RI, and so are single letters ("b" in "<b>" is not boron); words the user protects are never touched
+at all. A word is a run of letters, with inner apostrophes or hyphens ("didn't", "well-known");
+numbers and punctuation are never edited.
 
 Variant ``variant`` of example ``index`` under ``seed`` depends only on those three numbers: each has
 its own ``random.Random`` seeded from them (string seeds hash with SHA-512, not Python's salted
@@ -32,10 +33,11 @@ import html
 import json
 import math
 import random
-import re
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
+
+import regex
 
 from core import wordnet
 from core.errors import ConfigError
@@ -54,7 +56,9 @@ PUNCTUATION = (".", ";", "?", ":", "!", ",")  # AEDA's marks
 CONFIG_FORMAT = "auglab.text_aug/1"
 MAX_SEED = 2**63 - 1
 
-WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Letters with their combining marks (a decomposed "café", vowelled Arabic), joined by inner
+# apostrophes or hyphens. The `regex` module (an NLTK dependency) knows Unicode categories; `re` does not.
+WORD_RE = regex.compile(r"[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*")
 
 
 def _is_number(value: Any) -> bool:
@@ -282,8 +286,9 @@ class _Work:
         return [i for i in range(self.n) if op[i] is None]
 
     def replaceable(self) -> list[int]:
-        """Free slots that SR and RI may use (stop words left out unless the user allows them)."""
-        free = self.free()
+        """Free slots SR and RI may use: words of two letters or more, not stop words (by default)."""
+        words = self.words
+        free = [i for i in self.free() if len(words[i]) > 1]  # "b" in "<b>" is not boron
         if not self.config.protect_stop_words:
             return free
         stop = self.split.stop
@@ -304,13 +309,9 @@ def _draw_with_synonyms(work: _Work, candidates: list[int]) -> int | None:
 
     Removes what it draws from ``candidates``, so repeated calls keep drawing without replacement.
     """
-    rng, words = work.rng, work.words
     while candidates:
-        j = rng.randrange(len(candidates))
-        i = candidates[j]
-        candidates[j] = candidates[-1]
-        candidates.pop()
-        if wordnet.synonyms(words[i]):
+        i = _pop_random(work.rng, candidates)
+        if wordnet.synonyms(work.words[i]):
             return i
     return None
 
@@ -328,25 +329,34 @@ def _synonym_replacement(work: _Work) -> None:
 
 
 def _random_insertion(work: _Work) -> None:
+    candidates = work.replaceable()  # a source may serve again; drawn ones without synonyms drop out
     for _ in range(_n(work.config.alpha_ri, work.n)):
-        i = _draw_with_synonyms(work, work.replaceable())
+        i = _draw_with_synonyms(work, candidates)
         if i is None:
             return
+        candidates.append(i)
         source = work.words[i]
         new = work.rng.choice(wordnet.synonyms(source))
         if len(source) > 1 and source.isupper():
             new = new.upper()
-        slot = work.rng.choice(work.live())
+        slot = work.rng.randrange(work.n)  # RI runs before RD: every slot is still in the text
         work.after.setdefault(slot, []).append((new, f"random insertion: a synonym of {source!r}"))
 
 
+def _pop_random(rng: random.Random, items: list[int]) -> int:
+    """Remove and return a uniformly drawn item (swap with the last, then pop: O(1))."""
+    j = rng.randrange(len(items))
+    items[j], items[-1] = items[-1], items[j]
+    return items.pop()
+
+
 def _random_swap(work: _Work) -> None:
-    words = work.words
+    words, rng = work.words, work.rng
+    free = work.free()
     for _ in range(_n(work.config.alpha_rs, work.n)):
-        free = work.free()
         if len(free) < 2:
             return
-        i, j = work.rng.sample(free, 2)
+        i, j = _pop_random(rng, free), _pop_random(rng, free)
         work.old[i], work.old[j] = words[i], words[j]
         words[i], words[j] = words[j], words[i]
         work.op[i] = work.op[j] = "RS"
@@ -359,7 +369,8 @@ def _random_deletion(work: _Work) -> None:
     if p <= 0:
         return
     rng = work.rng
-    chosen = [i for i in work.free() if rng.random() < p]
+    # A word that an insertion follows stays, so that no insertion ends up starting a line.
+    chosen = [i for i in work.free() if rng.random() < p and i not in work.after]
     for i in chosen:
         work.op[i], work.old[i], work.note[i] = "RD", work.words[i], "random deletion"
     if chosen and not work.live():
@@ -413,25 +424,27 @@ def _render(work: _Work, detailed: bool) -> tuple[str, tuple[Edit, ...], tuple[S
     edits: list[Edit] = []
     segments: list[Segment] = []
     length = 0  # characters written so far
-    line_start = True  # what is written so far is empty or ends a line
+    line_blank = True  # nothing but indentation written since the last line break
 
     def put(piece: str, op: str | None = None, note: str = "") -> None:
-        nonlocal length, line_start
+        nonlocal length, line_blank
         if piece:
             out.append(piece)
             length += len(piece)
-            line_start = piece.endswith("\n")
+            line = piece.rsplit("\n", 1)
+            line_blank = (len(line) == 2 or line_blank) and not line[-1].strip(" \t")
             if detailed:
                 segments.append(Segment(piece, op, note))
 
     touched = {i for i, op in enumerate(work.op) if op is not None}
     cursor = 0  # where in the original text the next untouched stretch starts
-    bare: int | None = None  # slot whose gap loses its spaces (a line-initial word before it went)
+    bare: int | None = None  # slot whose gap loses its leading spaces (a line-initial word went)
 
     def skip_bare_gap() -> None:
         nonlocal cursor
-        if bare is not None and bare < n and not text[cursor : starts[bare]].strip(" \t"):
-            cursor = starts[bare]
+        if bare is not None:
+            gap = text[cursor : starts[bare] if bare < n else len(text)]
+            cursor += len(gap) - len(gap.lstrip(" \t"))
 
     for i in sorted(touched | work.before.keys() | work.after.keys()):
         gap_start = ends[i - 1] if i else 0
@@ -439,8 +452,8 @@ def _render(work: _Work, detailed: bool) -> tuple[str, tuple[Edit, ...], tuple[S
             skip_bare_gap()
         put(text[cursor:gap_start])
         gap = text[gap_start : starts[i]] if i < n else ""
-        if bare == i and not gap.strip(" \t"):
-            gap = ""
+        if bare == i:
+            gap = gap.lstrip(" \t")
         bare = None
         for mark in work.before.get(i, ()):
             put(gap if i < n else " ")
@@ -454,7 +467,7 @@ def _render(work: _Work, detailed: bool) -> tuple[str, tuple[Edit, ...], tuple[S
         if op == "RD":
             kept = gap.rstrip(" \t")
             put(kept)
-            if line_start:  # the word began a line: keep the indentation, drop the spaces after it
+            if line_blank:  # the word began a line: keep the indentation, drop the spaces after it
                 put(gap[len(kept) :])
                 bare = i + 1
             edits.append(Edit("RD", length, work.old[i], ""))
@@ -468,9 +481,11 @@ def _render(work: _Work, detailed: bool) -> tuple[str, tuple[Edit, ...], tuple[S
                 edits.append(Edit(op, length, work.old[i], work.words[i]))
                 put(work.words[i], op, work.note[i])
         for word, story in work.after.get(i, ()):
-            put(" ")
+            if not line_blank:  # after a deleted line-initial word the insertion starts the line
+                put(" ")
             edits.append(Edit("RI", length, "", word))
             put(word, "RI", story)
+            bare = None  # the next word needs its space again
         cursor = ends[i]
     skip_bare_gap()
     put(text[cursor:])
@@ -574,7 +589,7 @@ def preview_table_html(
     rows = [f'<tr><th>original</th><td class="aug-label">{head}</td>{cell(original_html)}</tr>']
     for number, variant in enumerate(variants):
         ops = "+".join(variant.operations)
-        unchanged = "" if variant.edits else ' <span class="aug-more">(no edit possible)</span>'
+        unchanged = "" if variant.edits else ' <span class="aug-more">(unchanged)</span>'
         body = cell(highlight_html(variant, max_chars) + unchanged)
         rows.append(f'<tr><th>v{number}</th><td class="aug-label">{ops}</td>{body}</tr>')
     return '<table class="aug-table">' + "".join(rows) + "</table>"

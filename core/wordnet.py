@@ -173,4 +173,6 @@ def synonyms(word: str) -> tuple[str, ...]:
             same.add(form)
             for offset in index.get(form, {}).get(pos, ()):
                 found.update(_lemma_names(pos, offset))
-    return tuple(sorted(name.replace("_", " ") for name in found if name.lower().replace("_", " ") not in same))
+    return tuple(
+        sorted(name.replace("_", " ") for name in found if name.lower().replace("_", " ") not in same)
+    )

@@ -105,13 +105,15 @@ def test_uploaded_text_files_load_with_notices(page: AppTest, name: str, content
 
 def test_a_binary_file_is_refused_by_name_and_the_page_goes_on(page: AppTest) -> None:
     page.radio(key="txt.source").set_value("Upload .txt or .csv").run()
-    page.file_uploader(key="txt.upload").upload("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(200), "text/plain").run()
+    page.file_uploader(key="txt.upload").upload(
+        "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(200), "text/plain"
+    ).run()
     assert not page.exception
     assert "photo.txt" in page.error[0].value and "binary" in page.error[0].value
 
 
 def test_a_csv_with_ragged_rows_loads_the_good_rows_and_names_the_bad(page: AppTest) -> None:
-    csv = b"text,label\nGreat phone, really.,pos\nshort row only\n\"Awful, truly awful.\",neg\n"
+    csv = b'text,label\nGreat phone, really.,pos\nshort row only\n"Awful, truly awful.",neg\n'
     page.radio(key="txt.source").set_value("Upload .txt or .csv").run()
     page.file_uploader(key="txt.upload").upload("reviews.csv", csv, "text/csv").run()
     assert not page.exception
@@ -132,7 +134,9 @@ def test_without_wordnet_the_page_says_how_to_get_it_and_still_swaps(
 
 def test_save_tab_offers_json_that_loads_back(page: AppTest) -> None:
     config = TextAugConfig(alpha_sr=0.3, operations=("SR", "PI"), n_aug=3, protected_words=("never",))
-    page.file_uploader(key="txt.config_file").upload("mine.json", config.to_json().encode(), "application/json")
+    page.file_uploader(key="txt.config_file").upload(
+        "mine.json", config.to_json().encode(), "application/json"
+    )
     page.run()
     no_failure(page)
     assert page.slider(key="txt.alpha_sr").value == 0.3
