@@ -20,6 +20,9 @@ test: setup-dev data browser
 bench: setup-dev data
 	$(PY) bench/bench_image_aug.py --update-readme
 	$(PY) bench/bench_text_aug.py --update-readme
+	$(PY) bench/bench_gan.py --update-readme
+	$(PY) bench/bench_lstm.py --update-readme
+	$(PY) bench/bench_export.py --update-readme
 
 lint: setup-dev
 	$(PY) -m ruff check .

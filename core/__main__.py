@@ -5,6 +5,9 @@ Commands:
     wordnet      `status`: does WordNet load? `install`: get it (NLTK's downloader, else Debian's files)
     inspect      decode images or zips and print a summary, with every file that could not be used
     augment      write K augmented variants of each input image as PNG, with their parameters
+    train-gan, sample-gan, train-lstm, sample-lstm
+                 train the generators and sample from their checkpoints (see core/cli_generators.py)
+    export       write a blended, split dataset archive from a recipe.json (see core/cli_export.py)
 
 Exit status: 0 on success, 2 when the user's input cannot be used (the message says why).
 """
@@ -145,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     aug.add_argument("--variants", type=int, default=4, help="variants per image (default 4)")
     aug.add_argument("--out", required=True, help="folder to write PNGs and params.jsonl into")
     aug.set_defaults(func=cmd_augment)
+    from core import cli_export, cli_generators  # torch loads only inside their commands
+
+    cli_generators.add_commands(sub)
+    cli_export.add_commands(sub)
     return parser
 
 

@@ -289,14 +289,32 @@ def _assign_labels(paths: list[tuple[str, ...]]) -> list[str | None]:
     Algorithm:
         1. While every image sits under one and the same top folder, and that folder holds sub-folders
            with images, strip that folder (``data/train/cat/x.png`` -> ``cat/x.png``).
-        2. The label is the first remaining folder; files at the remaining root are unlabelled.
+        2. If the remaining top folders are all split names (``train``, ``val``, ``valid``,
+           ``validation``, ``test``, any case) and hold class folders, as in an exported dataset, the
+           label is the second folder (``train/cat/x.png`` -> ``cat``); images directly in a split
+           folder are unlabelled.
+        3. Otherwise the label is the first remaining folder; files at the remaining root are unlabelled.
     """
     depth = 0
     while paths and all(len(p) > depth + 1 and p[depth] == paths[0][depth] for p in paths):
         if not any(len(p) > depth + 2 for p in paths):
             break  # the only common folder is the class itself (cat/a.png, cat/b.png)
         depth += 1
+    if _is_split_layout(paths, depth):
+        depth += 1
     return [p[depth] if len(p) > depth + 1 else None for p in paths]
+
+
+_SPLIT_NAMES = frozenset({"train", "val", "valid", "validation", "test"})
+
+
+def _is_split_layout(paths: list[tuple[str, ...]], depth: int) -> bool:
+    """True when every image at ``depth`` sits in a split folder and some sit in class folders below."""
+    return (
+        bool(paths)
+        and all(len(p) > depth + 1 and p[depth].lower() in _SPLIT_NAMES for p in paths)
+        and any(len(p) > depth + 2 for p in paths)
+    )
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes | None:

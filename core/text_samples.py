@@ -11,6 +11,7 @@ from core.text_io import TextDataset, TextExample, load_csv
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 REVIEWS = "Product reviews (24, positive / negative)"
 PYDOC = "Python documentation sentences (300, unlabelled)"
+PYDOC_TOPICS = "Python documentation, every topic (about 1 MB of prose and code, unlabelled)"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -50,5 +51,19 @@ def load_pydoc() -> TextDataset:
     return TextDataset(name=PYDOC, examples=examples, notices=[], problems=[])
 
 
-TEXT_SAMPLES: dict[str, Callable[[], TextDataset]] = {REVIEWS: load_reviews, PYDOC: load_pydoc}
+def load_pydoc_topics() -> TextDataset:
+    """Every non-blank line of CPython's documentation topics, in sorted topic order: a corpus big
+    enough to train a character-level LSTM."""
+    from pydoc_data.topics import topics
+
+    lines = [line for key in sorted(topics) for line in topics[key].splitlines() if line.strip()]
+    examples = [TextExample(line, None, f"pydoc_data line {i + 1}") for i, line in enumerate(lines)]
+    return TextDataset(name=PYDOC_TOPICS, examples=examples, notices=[], problems=[])
+
+
+TEXT_SAMPLES: dict[str, Callable[[], TextDataset]] = {
+    REVIEWS: load_reviews,
+    PYDOC: load_pydoc,
+    PYDOC_TOPICS: load_pydoc_topics,
+}
 """Built-in text datasets by display name; each works offline."""

@@ -129,3 +129,28 @@ def test_text_page_paste_move_a_slider_and_see_highlighted_edits(server: str, br
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(SHOTS / "text_preview.png"), full_page=True)
     page.close()
+
+
+def test_gan_page_short_training_shows_the_curve_and_samples(server: str, browser) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{server}/gan")
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    page.get_by_text("steps", exact=True).click()  # stop after a step count, not seconds
+    steps = page.get_by_label("Steps")
+    steps.fill("200")
+    steps.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text(re.compile(r"Finished · step 200")).wait_for(timeout=90_000)
+    # The run's end redraws the whole page once; wait for the parts that come after it.
+    page.get_by_role("button", name="Generate into the pool").wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).wait_for(timeout=30_000)  # two loss curves
+    samples = page.locator('[data-testid="stImage"]').filter(has_text="Fixed noise batch")
+    samples.first.wait_for(timeout=30_000)
+    assert samples.count() == 1 and samples.locator("img").get_attribute("src")
+    page.get_by_role("button", name="Generate into the pool").click()
+    page.get_by_text(re.compile(r"Synthetic pool: 1,000 images")).wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "gan_trained.png"), full_page=True)
+    page.close()

@@ -1,0 +1,284 @@
+"""AugLab's LSTM on CPU: the training engine's overhead, and bits per character after 60 s.
+
+Run from the repository root::
+
+    python bench/bench_lstm.py [--quick] [--update-readme] [--threads N]
+
+One process, in this order:
+
+1. Engine overhead: the same :class:`core.lstm.LSTMTrainer` (default config) trained for ``steps``
+   steps through :class:`core.training.TrainingRun` (``RunLimits(max_steps=steps)``: validation passes,
+   previews and good-state copies included) and through a plain loop of the same model, optimiser and
+   batches (``batch()``, forward, backward, clip, Adam: nothing else). Rounds alternate; the best round
+   of each is reported, and overhead = plain steps/s / engine steps/s - 1.
+2. Time to quality on CPython's ``pydoc_data.topics`` (every topic joined with a newline in sorted key
+   order, one example per line, the last 10% of the tokens held out): validation bits per character of
+   AugLab's default config after a 60 s ``TrainingRun`` budget, next to a plain pytorch-examples loop
+   (2x256 ``nn.LSTM``, 256-wide embedding, Adam 2e-3, 32 windows of 100 characters, default init) after
+   the same 60 s of training, both evaluated on the whole held-out tail by
+   :func:`core.lstm.stream_bits`, and the unigram baseline (add-one smoothed training frequencies).
+
+The machine line records the load average before and after: on a shared 2-core machine other
+processes change the figures a lot. ``--update-readme`` writes the report between
+``<!-- bench:lstm:start -->`` and ``<!-- bench:lstm:end -->`` in README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+from core.lstm import LSTMConfig, LSTMTrainer, build_corpus, stream_bits  # noqa: E402
+from core.text_io import TextExample, split_lines  # noqa: E402
+from core.training import RunLimits, TrainingRun  # noqa: E402
+
+README_START = "<!-- bench:lstm:start -->"
+README_END = "<!-- bench:lstm:end -->"
+SEED = 0
+TARGET_OVERHEAD = 0.10  # engine steps/s at most 10% below the plain loop's
+TARGET_BPC = 1.9  # validation bits per character after the budget
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work one run does."""
+
+    steps: int  # steps per overhead round
+    rounds: int  # overhead rounds per way; the best is reported
+    budget_s: float  # seconds of training for the quality figures
+    chars: int | None  # characters of the topics text used (None: all)
+
+
+FULL = Sizes(steps=200, rounds=2, budget_s=60.0, chars=None)
+QUICK = Sizes(steps=10, rounds=1, budget_s=3.0, chars=60_000)
+
+
+def topics_examples(chars: int | None) -> list[TextExample]:
+    """CPython's pydoc topics, joined in sorted key order, one example per line (blank lines kept)."""
+    from pydoc_data.topics import topics
+
+    text = "\n".join(topics[key] for key in sorted(topics))
+    if chars is not None:
+        text = text[:chars]
+    return [
+        TextExample(line, None, f"pydoc_data.topics line {i + 1}") for i, line in enumerate(split_lines(text))
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Engine overhead
+
+
+def plain_steps(trainer: LSTMTrainer, steps: int) -> float:
+    """Seconds for ``steps`` bare steps of the trainer's model, optimiser and batches."""
+    model, opt, clip = trainer.model, trainer.optimizer, trainer.config.grad_clip
+    start = time.perf_counter()
+    for _ in range(steps):
+        x, y, _ = trainer.batch()
+        logits, _ = model(x)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        loss.item()  # the engine reads every loss; so does the plain loop
+    return time.perf_counter() - start
+
+
+def engine_steps(trainer: LSTMTrainer, steps: int) -> float:
+    """Seconds for ``steps`` steps through TrainingRun (thread, previews, validation, good states)."""
+    run = TrainingRun(trainer)
+    start = time.perf_counter()
+    run.start(RunLimits(max_steps=steps, budget_s=None))
+    run.join()
+    elapsed = time.perf_counter() - start
+    snap = run.snapshot()
+    assert snap.run_steps == steps, snap.message
+    return elapsed
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Time to quality
+
+
+class PlainLSTM(nn.Module):
+    """The pytorch-examples word_language_model shape: embedding, 2x256 nn.LSTM, linear."""
+
+    def __init__(self, vocab: int, width: int = 256, layers: int = 2) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, width)
+        self.lstm = nn.LSTM(width, width, layers, batch_first=True)
+        self.head = nn.Linear(width, vocab)
+
+    def forward(self, ids, state=None):
+        out, state = self.lstm(self.embedding(ids), state)
+        return self.head(out), state
+
+
+def plain_quality(corpus, budget_s: float) -> tuple[float, int]:
+    """Validation bpc and steps of a plain 2x256 loop trained for ``budget_s`` seconds."""
+    generator = torch.Generator().manual_seed(SEED)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(SEED)  # nn's default init draws from the global RNG; this script owns it
+    model = PlainLSTM(len(corpus.vocab))
+    torch.random.set_rng_state(state)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    data, batch, seq = corpus.train_ids, 32, 100
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < budget_s:
+        starts = torch.randint(0, data.numel() - seq - 1, (batch,), generator=generator)
+        ids = data[starts[:, None] + torch.arange(seq + 1)]
+        logits, _ = model(ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        steps += 1
+    inputs = torch.cat([corpus.train_ids[-1:], corpus.val_ids[:-1]])
+    bits = stream_bits(model, inputs, corpus.val_ids)
+    return bits / int(corpus.val_chars.sum()), steps
+
+
+def auglab_quality(corpus, config: LSTMConfig, budget_s: float) -> tuple[float, int, list[tuple[int, float]]]:
+    """Validation bpc, steps and the validation curve of AugLab's trainer after a ``budget_s`` run."""
+    trainer = LSTMTrainer(corpus, config)
+    run = TrainingRun(trainer)
+    run.start(RunLimits(budget_s=budget_s))
+    run.join()
+    return trainer.validate(), trainer.steps_done, run.snapshot().history.get("val_bpc", [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def machine_info() -> list[tuple[str, str]]:
+    """CPU, cores, threads and versions, as label/value pairs."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        ("CPU", cpu),
+        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
+        ("torch threads", str(torch.get_num_threads())),
+        ("python", platform.python_version()),
+        ("torch", torch.__version__),
+    ]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
+    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
+    if not path.is_file():
+        return f"Note: {path.name} not found; not updated (this bench never creates it)."
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < 0 or end < start:
+        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
+    head = text[: start + len(README_START)]
+    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
+    return f"Updated {path.name} between the bench markers."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (seconds)")
+    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads before timing")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    load_before = load()
+
+    config = LSTMConfig(seed=SEED)
+    corpus = build_corpus(topics_examples(sizes.chars), config)
+    chars = int(corpus.train_chars.sum() + corpus.val_chars.sum())
+
+    # 1. Overhead: two trainers with the same seed, rounds alternating.
+    plain_trainer, engine_trainer = LSTMTrainer(corpus, config), LSTMTrainer(corpus, config)
+    plain_trainer.step(), engine_trainer.step()  # warm-up
+    plain_s, engine_s = [], []
+    for _ in range(sizes.rounds):
+        plain_s.append(plain_steps(plain_trainer, sizes.steps))
+        engine_s.append(engine_steps(engine_trainer, sizes.steps))
+    plain_rate, engine_rate = sizes.steps / min(plain_s), sizes.steps / min(engine_s)
+    overhead = plain_rate / engine_rate - 1.0
+
+    # 2. Quality after the budget.
+    auglab_bpc, auglab_steps, curve = auglab_quality(corpus, config, sizes.budget_s)
+    plain_bpc, plain_steps_done = plain_quality(corpus, sizes.budget_s)
+    unigram = corpus.unigram_bpc()
+    load_after = load()
+
+    c = config
+    lines = [
+        f"LSTM on CPU{' (--quick: tiny sizes, figures not meaningful)' if args.quick else ''}: "
+        f"CPython's pydoc_data.topics ({chars:,} characters, {len(corpus.vocab)} tokens in the vocabulary), "
+        f"last {c.val_fraction:.0%} held out ({corpus.val_ids.numel():,} characters).",
+        "",
+        f"| | steps/s | steps | validation bits/char after {sizes.budget_s:g} s |",
+        "|---|---:|---:|---:|",
+        f"| AugLab engine (TrainingRun, {sizes.steps} steps/round, best of {sizes.rounds}) "
+        f"| {engine_rate:.2f} | | |",
+        f"| plain loop, same model and batches | {plain_rate:.2f} | | |",
+        f"| AugLab default config: {c.num_layers}x{c.hidden_size} LSTM, embedding {c.embedding_dim}, "
+        f"{c.batch_size}x{c.seq_len} windows, Adam {c.lr:g} | {auglab_steps / sizes.budget_s:.2f} "
+        f"| {auglab_steps:,} | {auglab_bpc:.3f} |",
+        f"| plain 2x256 LSTM loop (embedding 256, 32x100 windows, Adam 0.002) "
+        f"| {plain_steps_done / sizes.budget_s:.2f} | {plain_steps_done:,} | {plain_bpc:.3f} |",
+        f"| unigram baseline (add-one smoothed training frequencies) | | | {unigram:.3f} |",
+        "",
+        f"- Engine overhead: {overhead:+.1%} steps/s vs the plain loop (target < {TARGET_OVERHEAD:.0%}): "
+        f"**{verdict(overhead < TARGET_OVERHEAD)}**",
+        f"- AugLab validation after {sizes.budget_s:g} s: {auglab_bpc:.3f} bits/char "
+        f"(target <= {TARGET_BPC}): "
+        f"**{verdict(auglab_bpc <= TARGET_BPC)}**",
+        "- AugLab validation curve (step: bits/char): "
+        + (", ".join(f"{s}: {v:.2f}" for s, v in curve[:: max(1, len(curve) // 8)]) or "none"),
+        "",
+        "Machine: "
+        + "; ".join(f"{k} {v}" for k, v in machine_info())
+        + f"; load average (1/5/15 min) {load_before} before, {load_after} after",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.update_readme:
+        print()
+        print(update_readme(report))
+    return 0 if math.isfinite(auglab_bpc) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Export: blend originals, augmented variants and synthetic samples, split them, download the dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.blend import plan
+from ui.common import page_setup, user_errors
+from ui.export_controls import LAST, composition, recipe_controls, sources, write_archive
+
+page_setup("Export", ":material/download:")
+st.title("Export a dataset")
+st.caption(
+    "Real examples, augmented variants and synthetic samples, split train / validation / test by class. "
+    "Variants and synthetic samples go to train only, and a variant always stays with its original: no "
+    "test image's rotated copy leaks into train. manifest.csv lists where every file came from."
+)
+
+kind = st.segmented_control("Dataset", ["images", "text"], key="export.kind", default="images")
+kind = kind or "images"
+dataset, pool, calls = sources(kind)
+if dataset is None:
+    page = "Images" if kind == "images" else "Text"
+    st.info(f"Load {kind} on the **{page}** page first; the export blends what you loaded there.")
+    st.stop()
+st.caption(
+    f"Originals: **{dataset.name}** · synthetic pool: **{len(pool):,}** · augmentation: as set on the "
+    f"{'Images' if kind == 'images' else 'Text'} page."
+)
+
+recipe = the_plan = None
+with user_errors("The blend settings"):
+    recipe = recipe_controls(kind, dataset, pool, calls)
+    labels = [i.label for i in dataset.images] if kind == "images" else [e.label for e in dataset.examples]
+    the_plan = plan(recipe, labels, [p.label for p in pool])
+if the_plan is None:
+    st.stop()
+
+st.subheader(f"Composition: {len(the_plan):,} examples")
+composition(the_plan)
+
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Download recipe.json",
+    recipe.to_json(),
+    file_name="recipe.json",
+    mime="application/json",
+    help="Reproduce this export headless: python -m core export --recipe recipe.json --out d.zip",
+)
+if c2.button("Write the archive", type="primary"):
+    with user_errors("Export"):
+        write_archive(kind, the_plan, recipe, dataset, pool)
+
+last = st.session_state.get(LAST)
+if last is not None and Path(last[0]).is_file():
+    path, summary = last
+    st.success(
+        f"{summary.items:,} examples, {summary.bytes_written / 1e6:.1f} MB, written in "
+        f"{summary.seconds:.1f} s ({summary.examples_per_second:,.0f} examples/s)."
+    )
+    with open(path, "rb") as handle:
+        st.download_button(
+            "Download the dataset (.zip)",
+            handle,
+            file_name=Path(path).name,
+            mime="application/zip",
+            type="primary",
+        )

@@ -1,0 +1,72 @@
+"""LSTM: train a small text generator on the loaded lines, watch it learn, sample into the pool."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.checkpoint import load_checkpoint
+from core.errors import AugLabError
+from ui.common import SYNTHETIC_TEXTS, page_setup, user_errors
+from ui.lstm_controls import (
+    build_entry,
+    data_choice,
+    load_entry,
+    lstm_config,
+    lstm_signature,
+    sampling_controls,
+    show_preview,
+)
+from ui.training import budget_controls, device_caption, live_panel, run_buttons, set_entry
+
+page_setup("LSTM", ":material/edit_note:")
+st.title("Text generator (LSTM)")
+st.caption(
+    "A character-level (or word-level) LSTM trained on your lines, with a held-out tail for validation. "
+    "Curves show bits per character next to the unigram baseline: below it, the model has learnt something."
+)
+device_caption()
+
+dataset = data_choice()
+config = None
+with user_errors("The LSTM settings"):
+    config = lstm_config(dataset)
+limits = budget_controls("lstm")
+if config is None:
+    st.stop()
+
+entry = None
+with user_errors("Preparing the corpus"):
+    entry = run_buttons("lstm", lstm_signature(config, dataset), lambda: build_entry(config, dataset), limits)
+if entry is not None:
+    baseline = {"unigram": entry.run.trainer.unigram_bpc}
+    live_panel(entry, show_preview, baseline, y_title="bits per character")
+    if not entry.run.running and entry.run.trainer.steps_done:
+        with user_errors("Sampling"):
+            sampling_controls(entry)
+        st.download_button(
+            "Download checkpoint (.pt)",
+            entry.checkpoint_bytes(),
+            file_name=f"auglab_lstm_step{entry.run.trainer.steps_done}.pt",
+            help="Weights, configuration and vocabulary; load it here or with `python -m core sample-lstm`.",
+        )
+
+with st.expander("Load a checkpoint"):
+    upload = st.file_uploader("AugLab LSTM checkpoint (.pt)", type=["pt"], key="lstm.checkpoint_file")
+    if upload is not None and st.button("Load it", key="lstm.load"):
+        try:
+            set_entry("lstm", load_entry(load_checkpoint(upload.getvalue(), upload.name, "lstm"), dataset))
+            st.rerun()
+        except AugLabError as exc:
+            st.error(str(exc))
+
+pool = st.session_state.get(SYNTHETIC_TEXTS, [])
+st.subheader(f"Synthetic pool: {len(pool):,} lines")
+if pool:
+    st.dataframe(
+        {"text": [p.text for p in pool[-200:]], "label": [p.label for p in pool[-200:]]},
+        hide_index=True,
+        width="stretch",
+    )
+    if st.button("Clear the pool", key="lstm.clear_pool"):
+        st.session_state[SYNTHETIC_TEXTS] = []
+        st.rerun()

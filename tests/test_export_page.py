@@ -1,0 +1,66 @@
+"""The Export page with AppTest: blend what the Images / Text pages loaded, write it, open the archive."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def home() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+
+
+def write(at: AppTest) -> zipfile.ZipFile:
+    next(b for b in at.button if b.label == "Write the archive").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from ui.export_controls import LAST
+
+    path, _ = at.session_state[LAST]
+    return zipfile.ZipFile(io.BytesIO(Path(path).read_bytes()))
+
+
+def test_without_data_the_page_says_where_to_load_it(home: AppTest) -> None:
+    home.switch_page("pages/export.py").run()
+    assert not home.exception
+    assert "Images" in home.info[0].value
+
+
+def test_digits_export_is_split_by_class_without_leakage_and_checksummed(home: AppTest) -> None:
+    home.switch_page("pages/images.py").run()
+    digits = next(o for o in home.selectbox(key="img.builtin").options if o.startswith("Digits"))
+    home.selectbox(key="img.builtin").set_value(digits).run()
+    home.switch_page("pages/export.py").run()
+    home.slider(key="export.variants").set_value(1).run()
+    archive = write(home)
+    rows = list(csv.DictReader(io.TextIOWrapper(archive.open("manifest.csv"), encoding="utf-8")))
+    originals = [r for r in rows if r["source"] == "original"]
+    assert len(originals) == 1797  # every original, once
+    train_parents = {r["parent_id"] for r in originals if r["split"] == "train"}
+    augmented = [r for r in rows if r["source"] == "augmented"]
+    assert len(augmented) == len(train_parents)  # one variant per train original
+    assert all(r["split"] == "train" and r["parent_id"] in train_parents for r in augmented)  # no leakage
+    for row in rows[:: len(rows) // 50]:  # the recorded checksums match the files
+        assert hashlib.sha256(archive.read(row["path"])).hexdigest() == row["sha256"]
+        split, label = row["path"].split("/")[:2]
+        assert (split, label) == (row["split"], row["label"])  # ImageFolder layout: split/class/file
+    assert "recipe.json" in archive.namelist()
+
+
+def test_text_export_has_csv_and_jsonl_with_splits(home: AppTest) -> None:
+    home.switch_page("pages/text.py").run()  # loads the built-in reviews
+    home.switch_page("pages/export.py").run()
+    home.segmented_control(key="export.kind").set_value("text").run()
+    archive = write(home)
+    rows = list(csv.DictReader(io.TextIOWrapper(archive.open("data.csv"), encoding="utf-8")))
+    assert {"text", "label", "split"} <= set(rows[0])
+    assert sum(r["source"] == "original" for r in rows) == 24
+    assert len(archive.read("data.jsonl").decode().splitlines()) == len(rows)

@@ -1,0 +1,170 @@
+"""Widgets of the LSTM page: data choice, model settings and sampling (keys ``lstm.*``)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from core.lstm import LSTMConfig, LSTMTrainer, build_corpus
+from core.pool import SyntheticText
+from core.text_io import TextDataset
+from core.text_samples import PYDOC_TOPICS, TEXT_SAMPLES
+from core.training import TrainingRun
+from ui.common import KEEP, SYNTHETIC_TEXTS, TEXT_DATASET, init, record_generation
+from ui.training import Entry
+
+
+@st.cache_resource(show_spinner="Loading the sample…")
+def _sample(name: str) -> TextDataset:
+    return TEXT_SAMPLES[name]()
+
+
+def data_choice() -> TextDataset:
+    """The Text page's dataset, or a built-in sample."""
+    loaded = st.session_state.get(TEXT_DATASET)
+    options = list(TEXT_SAMPLES)
+    if loaded is not None and loaded.name not in TEXT_SAMPLES:
+        options.insert(0, loaded.name)
+    name = st.selectbox(
+        "Train on",
+        options,
+        key=init("lstm.data", PYDOC_TOPICS),
+        persist_state=KEEP,
+        help="The text loaded on the Text page, or a built-in sample.",
+    )
+    dataset = loaded if loaded is not None and name == loaded.name else _sample(name)
+    chars = sum(len(e.text) for e in dataset.examples)
+    labels = f"{len(dataset.labels)} labels" if dataset.labels else "unlabelled"
+    st.caption(f"{len(dataset.examples):,} lines, {chars:,} characters, {labels}.")
+    return dataset
+
+
+def lstm_config(dataset: TextDataset) -> LSTMConfig:
+    """Sidebar widgets for the model and its training."""
+    d = LSTMConfig()
+    sb = st.sidebar
+    sb.header("Model")
+    level = sb.segmented_control(
+        "Tokens",
+        ["char", "word"],
+        key=init("lstm.level", d.level),
+        persist_state=KEEP,
+        format_func={"char": "characters", "word": "words"}.get,
+        help="Characters suit small corpora; words need a larger one.",
+    )
+    hidden = sb.select_slider(
+        "Hidden size", [64, 128, 256, 384, 512], key=init("lstm.hidden", d.hidden_size), persist_state=KEEP
+    )
+    layers = sb.select_slider("Layers", [1, 2, 3], key=init("lstm.layers", d.num_layers), persist_state=KEEP)
+    conditional = sb.toggle(
+        "Condition on the label",
+        value=bool(dataset.labels),
+        disabled=not dataset.labels,
+        key=f"lstm.conditional.{dataset.name}",
+        help="Each line starts with its label token, so generated lines carry labels.",
+    )
+    sb.header("Optimiser")
+    seq = sb.select_slider(
+        "Sequence length", [32, 64, 128, 256], key=init("lstm.seq", d.seq_len), persist_state=KEEP
+    )
+    batch = sb.select_slider(
+        "Batch size", [8, 16, 32, 64, 128], key=init("lstm.batch", d.batch_size), persist_state=KEEP
+    )
+    lr = sb.select_slider(
+        "Learning rate",
+        sorted({1e-3, 2e-3, 3e-3, 5e-3, d.lr}),
+        key=init("lstm.lr", d.lr),
+        persist_state=KEEP,
+        format_func=lambda v: f"{v:g}",
+    )
+    seed = sb.number_input("Seed", 0, 2**31 - 1, step=1, key=init("lstm.seed", 0), persist_state=KEEP)
+    values = d.to_dict()
+    values.update(
+        level=level,
+        hidden_size=int(hidden),
+        num_layers=int(layers),
+        conditional=bool(conditional and dataset.labels),
+        seq_len=int(seq),
+        batch_size=int(batch),
+        lr=float(lr),
+        seed=int(seed),
+    )
+    return LSTMConfig.from_dict(values)
+
+
+def lstm_signature(config: LSTMConfig, dataset: TextDataset) -> str:
+    """What the trainer is built from: a change starts a new model."""
+    return json.dumps(
+        {"config": config.to_dict(), "data": [dataset.name, len(dataset.examples)]}, sort_keys=True
+    )
+
+
+def build_entry(config: LSTMConfig, dataset: TextDataset) -> Entry:
+    """Encode the corpus (the last share held out for validation) and make the trainer's run."""
+    corpus = build_corpus(dataset.examples, config)
+    trainer = LSTMTrainer(corpus, config)
+    return Entry(TrainingRun(trainer), lstm_signature(config, dataset), {"labels": list(corpus.labels)})
+
+
+def load_entry(payload: dict, dataset: TextDataset) -> Entry:
+    """An entry around a loaded checkpoint, ready to sample."""
+    trainer = LSTMTrainer.from_checkpoint(payload)
+    return Entry(
+        TrainingRun(trainer), lstm_signature(trainer.config, dataset), {"labels": list(trainer.labels)}
+    )
+
+
+def show_preview(samples) -> None:
+    """The trainer's preview: a few samples from fixed prompts."""
+    st.markdown("**Samples from fixed prompts**")
+    for line in samples or []:
+        st.code(line, language=None)
+
+
+def sampling_controls(entry: Entry) -> None:
+    """Prompt, temperature, top-k, length, count and seed; generated lines go to the pool."""
+    trainer = entry.run.trainer
+    labels = entry.info.get("labels") or []
+    st.subheader("Sample")
+    c1, c2, c3 = st.columns(3)
+    prompt = c1.text_input("Prompt", key=init("lstm.prompt", ""), persist_state=KEEP)
+    temperature = c2.slider(
+        "Temperature", 0.1, 2.0, step=0.05, key=init("lstm.temp", 0.8), persist_state=KEEP
+    )
+    top_k = c3.number_input(
+        "Top-k (0 = all)", 0, 10_000, step=1, key=init("lstm.top_k", 0), persist_state=KEEP
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    max_len = c1.number_input(
+        "Maximum length", 10, 2000, step=10, key=init("lstm.max_len", 200), persist_state=KEEP
+    )
+    n = c2.number_input("Lines", 1, 1000, step=1, key=init("lstm.n", 10), persist_state=KEEP)
+    seed = c3.number_input(
+        "Sampling seed", 0, 2**31 - 1, step=1, key=init("lstm.sample_seed", 0), persist_state=KEEP
+    )
+    label = c4.selectbox("Label", labels, key="lstm.label") if labels else None
+    if not st.button("Generate into the pool", type="primary", key="lstm.generate"):
+        return
+    settings = {
+        "prompt": prompt,
+        "temperature": float(temperature),
+        "top_k": int(top_k) or None,
+        "max_len": int(max_len),
+    }
+    with st.spinner("Sampling…"):
+        lines = trainer.sample(
+            prompt, int(n), int(max_len), float(temperature), settings["top_k"], int(seed), label
+        )
+    digest = entry.checkpoint_sha256()
+    new = [SyntheticText(line, label, digest, int(seed), i, settings) for i, line in enumerate(lines)]
+    st.session_state.setdefault(SYNTHETIC_TEXTS, []).extend(new)
+    record_generation(
+        "text", entry.checkpoint_bytes(), digest, int(seed), int(n), {**settings, "label": label}
+    )
+    st.success(
+        f"Added {len(new)} lines to the synthetic pool. Novelty: {trainer.novelty(lines):.0%} of them "
+        "are not lines of the training text."
+    )
+    for item in new:
+        st.code(item.text, language=None)
