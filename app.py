@@ -8,7 +8,14 @@ import streamlit as st
 from core.datasets import load_photos, summarize
 from core.image_aug import PRESETS
 from core.preview import preview_grid
-from ui.common import IMAGE_DATASET, page_setup
+from ui.common import (
+    IMAGE_DATASET,
+    PAGES,
+    SYNTHETIC_IMAGES,
+    SYNTHETIC_TEXTS,
+    TEXT_DATASET,
+    page_setup,
+)
 
 
 @st.cache_data(show_spinner=False)
@@ -22,25 +29,35 @@ def _teaser() -> np.ndarray:
 page_setup("Home", ":material/science:")
 st.title("AugLab")
 st.markdown(
-    "Explore data augmentation in the browser: load images, tune rotation, shift, shear, zoom, "
-    "flips, fill mode and brightness, and watch every variant change as you move a slider. "
-    "Parameters carry the names and meaning of Keras' `ImageDataGenerator`; every variant is "
-    "reproducible from the seed you see, and the configuration exports as JSON or as code for "
-    "AugLab, torchvision and Keras."
+    "Explore data augmentation and synthesis in the browser. Load images or text, tune the augmentation "
+    "and watch every variant change as you move a slider; train a small GAN or LSTM and watch it learn; "
+    "then export a blended, split dataset of real, augmented and synthetic examples with a manifest of "
+    "where each came from. Parameters carry the names and meaning of Keras' `ImageDataGenerator` and "
+    "EDA; every variant is reproducible from the seed you see."
 )
 st.image(_teaser(), caption="A photo and five variants (preset “Strong geometry”, seed 0)")
-st.page_link("pages/images.py", label="Augment images", icon=":material/image:")
+links = st.columns(5)
+for col, (script, label, icon) in zip(links, PAGES[1:], strict=True):
+    col.page_link(script, label=label, icon=icon)
 
 st.subheader("In this session")
-dataset = st.session_state.get(IMAGE_DATASET)
-if dataset is None:
-    st.info("Nothing loaded yet. Open **Images** to pick a built-in sample or upload your own.")
+images = st.session_state.get(IMAGE_DATASET)
+texts = st.session_state.get(TEXT_DATASET)
+pool_images = len(st.session_state.get(SYNTHETIC_IMAGES, []))
+pool_texts = len(st.session_state.get(SYNTHETIC_TEXTS, []))
+if images is None and texts is None:
+    st.info("Nothing loaded yet. Open **Images** or **Text** to pick a built-in sample or upload your own.")
 else:
-    summary = summarize(dataset.images)
-    cols = st.columns(3)
-    cols[0].metric("Image dataset", dataset.name)
-    cols[1].metric("Images", f"{summary.total:,}")
-    cols[2].metric("Classes", len(dataset.classes) or "unlabelled")
+    cols = st.columns(4)
+    if images is not None:
+        classes = len(images.classes) or "unlabelled"
+        cols[0].metric(
+            "Images", f"{summarize(images.images).total:,}", help=f"{images.name}; classes: {classes}"
+        )
+    if texts is not None:
+        cols[1].metric("Text examples", f"{len(texts.examples):,}", help=texts.name)
+    cols[2].metric("Synthetic images", f"{pool_images:,}")
+    cols[3].metric("Synthetic lines", f"{pool_texts:,}")
 
 st.caption(
     "Everything the pages do is also available headless: `python -m core --help`. "

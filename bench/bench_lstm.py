@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (seconds)")
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads before timing")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1, as the app)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.threads is not None:

@@ -89,7 +89,8 @@ def test_settings_survive_switching_pages(images: AppTest) -> None:
     images.slider(key="img.shear_range").set_value(33.0).run()
     images.number_input(key="img.seed").set_value(42).run()
     images.switch_page("app.py").run()
-    assert images.metric[0].value.startswith("Photos")  # the home page sees the loaded dataset
+    # the home page sees the loaded dataset: 5 scikit-image photos and scikit-learn's 2 sample images
+    assert (images.metric[0].label, images.metric[0].value) == ("Images", "7")
     images.switch_page(IMAGES).run()
     assert images.slider(key="img.shear_range").value == 33.0
     assert images.number_input(key="img.seed").value == 42
