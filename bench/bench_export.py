@@ -26,20 +26,14 @@ import argparse
 import csv
 import io
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
-    sys.path.insert(0, str(ROOT))
+import common  # puts the repository root on sys.path for `core`
 
-README_START = "<!-- bench:export:start -->"
-README_END = "<!-- bench:export:end -->"
 SIZE = 64  # image side, pixels
 ORIGINALS = 50  # originals per case; the rest of the items are their variants
 CLASSES = 5
@@ -201,7 +195,7 @@ def child(kind: str, total: int, repeats: int) -> dict:
 def run_child(kind: str, total: int, repeats: int) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(total), str(repeats)],
-        cwd=ROOT,
+        cwd=common.ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -215,25 +209,9 @@ def machine_info() -> str:
     import cv2
     import numpy as np
 
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return (
-        f"Machine: CPU {cpu}; {os.cpu_count()} logical cores, {usable} usable; load average {load}; "
-        f"python {platform.python_version()}; numpy {np.__version__}; opencv {cv2.__version__} "
-        f"({cv2.getNumThreads()} threads)"
-    )
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    settings = {"load average (1/5/15 min)": common.load_average()}
+    versions = {"numpy": np.__version__, "opencv": f"{cv2.__version__} ({cv2.getNumThreads()} threads)"}
+    return common.machine_line(common.machine_info(settings, versions))
 
 
 def render(results: list[dict], sizes: tuple[int, int], repeats: int, quick: bool) -> str:
@@ -263,8 +241,8 @@ def render(results: list[dict], sizes: tuple[int, int], repeats: int, quick: boo
         )
         growth = large["hwm_after_mb"] - small["hwm_after_mb"]
         ratio = min(r["baseline_s"] / r["export_s"] for r in (small, large))
-        target = f" (target < {TARGET_GROWTH_MB:g} MB): **{verdict(growth < TARGET_GROWTH_MB)}**"
-        goal = f" (target >= {100 * TARGET_RATIO:.0f}%): **{verdict(ratio >= TARGET_RATIO)}**"
+        target = f" (target < {TARGET_GROWTH_MB:g} MB): **{common.verdict(growth < TARGET_GROWTH_MB)}**"
+        goal = f" (target >= {100 * TARGET_RATIO:.0f}%): **{common.verdict(ratio >= TARGET_RATIO)}**"
         if kind == "text":  # the targets are the image export's; text writes three files per row
             target = goal = " (no target; it also writes the JSON lines and the manifest)"
         lines.append(
@@ -278,23 +256,8 @@ def render(results: list[dict], sizes: tuple[int, int], repeats: int, quick: boo
     return "\n".join(lines)
 
 
-def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
-    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
-    if not path.is_file():
-        return f"Note: {path.name} not found; not updated (this bench never creates it)."
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < 0 or end < start:
-        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
-    head = text[: start + len(README_START)]
-    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
-    return f"Updated {path.name} between the bench markers."
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check (seconds)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser = common.parser(__doc__, "small sizes for a smoke check (seconds)")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "ITEMS", "REPEATS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -309,10 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running {kind} x {total:,} ...", file=sys.stderr)
             results.append(run_child(kind, total, repeats))
     report = render(results, sizes, repeats, args.quick)
-    print(report)
-    if args.update_readme:
-        print()
-        print(update_readme(report))
+    common.publish(report, "export", args.update_readme)
     return 0
 
 

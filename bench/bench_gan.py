@@ -26,29 +26,19 @@ writes the report between ``<!-- bench:gan:start -->`` and ``<!-- bench:gan:end 
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
-import sys
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
-    sys.path.insert(0, str(ROOT))
+import common  # first: puts the repository root on sys.path for `core`
+import numpy as np
+import sklearn
+import torch
+import torch.nn.functional as F
 
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from core.gan import GANConfig, GANTrainer
+from core.gan_metrics import Split, memorisation_share, split_dataset, tstr
+from core.training import RunLimits, TrainingRun
 
-from core.gan import GANConfig, GANTrainer  # noqa: E402
-from core.gan_metrics import Split, memorisation_share, split_dataset, tstr  # noqa: E402
-from core.training import RunLimits, TrainingRun  # noqa: E402
-
-README_START = "<!-- bench:gan:start -->"
-README_END = "<!-- bench:gan:end -->"
 SEED = 0
 TARGET_OVERHEAD = 10.0  # percent
 TARGET_TSTR = 0.90
@@ -220,33 +210,6 @@ def train_curve(name: str, config: GANConfig, split: Split, sizes: Sizes) -> Cur
 # Report
 
 
-def machine_info() -> list[tuple[str, str]]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return [
-        ("CPU", cpu),
-        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
-        ("torch threads", str(torch.get_num_threads())),
-        ("load average at the end", load),
-        ("python", platform.python_version()),
-        ("torch", torch.__version__),
-        ("numpy", np.__version__),
-        ("scikit-learn", sklearn.__version__),
-    ]
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def curve_cells(curve: Curve) -> str:
     return " / ".join(f"{p.tstr:.2f}" for p in curve.points)
 
@@ -273,7 +236,8 @@ def render(
         f"| AugLab `TrainingRun` over `GANTrainer` | {engine:,.1f} | {1e3 / engine:.2f} |",
         f"| bare `for` loop, same updates | {plain:,.1f} | {1e3 / plain:.2f} |",
         "",
-        f"- Overhead: {over:+.1f}% (target < {TARGET_OVERHEAD:g}%): **{verdict(over < TARGET_OVERHEAD)}**",
+        f"- Overhead: {over:+.1f}% (target < {TARGET_OVERHEAD:g}%): "
+        f"**{common.verdict(over < TARGET_OVERHEAD)}**",
         "",
         f"2. TSTR on the 20% held-out digits ({len(curves[0].points)} evaluations, every "
         f"{sizes.slice_s:g} s of training, {sizes.per_class} samples per class); the classifier on real "
@@ -322,30 +286,25 @@ def render(
     lines += [
         "",
         f"- Memorisation share at the reported TSTR (target < {TARGET_MEMORISATION:g}): {shares}: "
-        f"**{verdict(bool(ok))}**{f' with {ok[0].name}' if ok else ''}",
+        f"**{common.verdict(bool(ok))}**{f' with {ok[0].name}' if ok else ''}",
         "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in machine_info()),
+        common.machine_line(
+            common.machine_info(
+                {
+                    "torch threads": str(torch.get_num_threads()),
+                    "load average at the end": common.load_average(),
+                },
+                {"torch": torch.__version__, "numpy": np.__version__, "scikit-learn": sklearn.__version__},
+            )
+        ),
     ]
     return "\n".join(lines)
 
 
-def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
-    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
-    if not path.is_file():
-        return f"Note: {path.name} not found; not updated (this bench never creates it)."
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < 0 or end < start:
-        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
-    head = text[: start + len(README_START)]
-    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
-    return f"Updated {path.name} between the bench markers."
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (under a minute)")
-    parser.add_argument("--update-readme", action="store_true", help="write the report into README.md")
+    parser = common.parser(
+        __doc__, "tiny sizes for a smoke check (under a minute)", "write the report into README.md"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -364,10 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = render(seconds, curves, small, sizes, args.quick)
     print()
-    print(report)
-    if args.update_readme:
-        print()
-        print(update_readme(report))
+    common.publish(report, "gan", args.update_readme)
     return 0
 
 

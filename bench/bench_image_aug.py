@@ -23,37 +23,27 @@ and prints the machine it ran on. ``--update-readme`` writes the table between
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import inspect
-import os
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
-    sys.path.insert(0, str(ROOT))
+import albumentations as A
+import common  # puts the repository root on sys.path for `core`
+import cv2
+import numpy as np
+import scipy
+from scipy import ndimage as ndi
 
-import albumentations as A  # noqa: E402
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-from scipy import ndimage as ndi  # noqa: E402
-
-from core.image_aug import ImageAugConfig, augment  # noqa: E402
+from core.image_aug import ImageAugConfig, augment
 
 SIZE = 224  # side of the benchmark images, pixels
 GRID_SIZE = 256  # side of each preview-grid variant, pixels
 GRID_PAD = 2  # pixels between (and around) the preview-grid cells
 SEED = 1234  # one seed for every pipeline, so reruns draw the same parameters
-README_START = "<!-- bench:image_aug:start -->"
-README_END = "<!-- bench:image_aug:end -->"
 
 # Targets: AugLab's throughput over the others', and the preview grid's median time.
 TARGET_VS_ALBUMENTATIONS = 1.0
@@ -371,33 +361,6 @@ def count_calls(run: Callable[[np.ndarray, int], np.ndarray], images: list[np.nd
 # Report
 
 
-def machine_info() -> list[tuple[str, str]]:
-    """CPU, cores and library versions, as label/value pairs."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        ("CPU", cpu),
-        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
-        ("OpenCV threads", str(cv2.getNumThreads())),
-        ("python", platform.python_version()),
-        ("numpy", np.__version__),
-        ("opencv", cv2.__version__),
-        ("albumentations", A.__version__),
-        ("scipy", scipy.__version__),
-    ]
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def render(
     timings: dict[str, Timing],
     grid_lines: list[str],
@@ -426,9 +389,10 @@ def render(
     lines += [
         "",
         f"- AugLab / albumentations throughput: {vs_alb:.2f}x "
-        f"(target >= {TARGET_VS_ALBUMENTATIONS:g}x): **{verdict(vs_alb >= TARGET_VS_ALBUMENTATIONS)}**",
+        f"(target >= {TARGET_VS_ALBUMENTATIONS:g}x): "
+        f"**{common.verdict(vs_alb >= TARGET_VS_ALBUMENTATIONS)}**",
         f"- AugLab / scipy warp throughput: {vs_scipy:.1f}x "
-        f"(target >= {TARGET_VS_SCIPY:g}x): **{verdict(vs_scipy >= TARGET_VS_SCIPY)}**",
+        f"(target >= {TARGET_VS_SCIPY:g}x): **{common.verdict(vs_scipy >= TARGET_VS_SCIPY)}**",
         *grid_lines,
         "",
         "Work per image (untimed check; warps and flips counted by wrapping cv2):",
@@ -439,27 +403,15 @@ def render(
             f"- {name}: {c['warpAffine']:.2f} cv2.warpAffine + {c['flip']:.2f} cv2.flip calls, "
             f"{100 * c['unchanged']:.0f}% of outputs identical to the input"
         )
-    lines += ["", "Machine: " + "; ".join(f"{k} {v}" for k, v in machine_info())]
+    versions = {"numpy": np.__version__, "opencv": cv2.__version__, "albumentations": A.__version__}
+    versions["scipy"] = scipy.__version__
+    machine = common.machine_info({"OpenCV threads": str(cv2.getNumThreads())}, versions)
+    lines += ["", common.machine_line(machine)]
     return "\n".join(lines)
 
 
-def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
-    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
-    if not path.is_file():
-        return f"Note: {path.name} not found; not updated (this bench never creates it)."
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < 0 or end < start:
-        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
-    head = text[: start + len(README_START)]
-    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
-    return f"Updated {path.name} between the bench markers."
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (a few seconds)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser = common.parser(__doc__, "tiny sizes for a smoke check (a few seconds)")
     parser.add_argument("--cv-threads", type=int, default=None, help="cv2.setNumThreads before timing")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -484,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     grid_lines = [
         f"- Preview grid, 16 augment calls on a 256x256 photo + numpy 4x4 assembly (2 px padding): "
         f"{grid_ms:.1f} ms median of {sizes.grid_reps} (target <= {TARGET_GRID_MS:g} ms): "
-        f"**{verdict(grid_ms <= TARGET_GRID_MS)}**"
+        f"**{common.verdict(grid_ms <= TARGET_GRID_MS)}**"
     ]
     call, what = core_preview_grid(photo)
     if call is None:
@@ -493,17 +445,14 @@ def main(argv: list[str] | None = None) -> int:
         ms = median_ms(call, sizes.grid_reps)
         grid_lines.append(
             f"- Preview grid, {what}: {ms:.1f} ms median of {sizes.grid_reps} "
-            f"(target <= {TARGET_GRID_MS:g} ms): **{verdict(ms <= TARGET_GRID_MS)}**"
+            f"(target <= {TARGET_GRID_MS:g} ms): **{common.verdict(ms <= TARGET_GRID_MS)}**"
         )
     if cv2.getNumThreads() != threads:  # every pipeline must have run under the same setting
         now = cv2.getNumThreads()
         grid_lines.append(f"- WARNING: OpenCV threads changed during the run ({threads} -> {now}).")
 
     report = render(timings, grid_lines, checks, sizes, args.quick)
-    print(report)
-    if args.update_readme:
-        print()
-        print(update_readme(report))
+    common.publish(report, "image_aug", args.update_readme)
     return 0
 
 

@@ -25,29 +25,19 @@ processes change the figures a lot. ``--update-readme`` writes the report betwee
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
-import platform
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
-    sys.path.insert(0, str(ROOT))
+import common  # first: puts the repository root on sys.path for `core`
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+from core.lstm import LSTMConfig, LSTMTrainer, build_corpus, stream_bits
+from core.text_io import TextExample, split_lines
+from core.training import RunLimits, TrainingRun
 
-from core.lstm import LSTMConfig, LSTMTrainer, build_corpus, stream_bits  # noqa: E402
-from core.text_io import TextExample, split_lines  # noqa: E402
-from core.training import RunLimits, TrainingRun  # noqa: E402
-
-README_START = "<!-- bench:lstm:start -->"
-README_END = "<!-- bench:lstm:end -->"
 SEED = 0
 TARGET_OVERHEAD = 0.10  # engine steps/s at most 10% below the plain loop's
 TARGET_BPC = 1.9  # validation bits per character after the budget
@@ -167,60 +157,16 @@ def auglab_quality(corpus, config: LSTMConfig, budget_s: float) -> tuple[float, 
 # Report
 
 
-def load() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def machine_info() -> list[tuple[str, str]]:
-    """CPU, cores, threads and versions, as label/value pairs."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        ("CPU", cpu),
-        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
-        ("torch threads", str(torch.get_num_threads())),
-        ("python", platform.python_version()),
-        ("torch", torch.__version__),
-    ]
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
-    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
-    if not path.is_file():
-        return f"Note: {path.name} not found; not updated (this bench never creates it)."
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < 0 or end < start:
-        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
-    head = text[: start + len(README_START)]
-    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
-    return f"Updated {path.name} between the bench markers."
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (seconds)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1, as the app)")
+    parser = common.parser(__doc__, "tiny sizes for a smoke check (seconds)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch intra-op threads (default 1, as the app)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    load_before = load()
+    load_before = common.load_average()
 
     config = LSTMConfig(seed=SEED)
     corpus = build_corpus(topics_examples(sizes.chars), config)
@@ -240,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     auglab_bpc, auglab_steps, curve = auglab_quality(corpus, config, sizes.budget_s)
     plain_bpc, plain_steps_done = plain_quality(corpus, sizes.budget_s)
     unigram = corpus.unigram_bpc()
-    load_after = load()
+    load_after = common.load_average()
 
     c = config
     lines = [
@@ -261,22 +207,25 @@ def main(argv: list[str] | None = None) -> int:
         f"| unigram baseline (add-one smoothed training frequencies) | | | {unigram:.3f} |",
         "",
         f"- Engine overhead: {overhead:+.1%} steps/s vs the plain loop (target < {TARGET_OVERHEAD:.0%}): "
-        f"**{verdict(overhead < TARGET_OVERHEAD)}**",
+        f"**{common.verdict(overhead < TARGET_OVERHEAD)}**",
         f"- AugLab validation after {sizes.budget_s:g} s: {auglab_bpc:.3f} bits/char "
         f"(target <= {TARGET_BPC}): "
-        f"**{verdict(auglab_bpc <= TARGET_BPC)}**",
+        f"**{common.verdict(auglab_bpc <= TARGET_BPC)}**",
         "- AugLab validation curve (step: bits/char): "
         + (", ".join(f"{s}: {v:.2f}" for s, v in curve[:: max(1, len(curve) // 8)]) or "none"),
         "",
-        "Machine: "
-        + "; ".join(f"{k} {v}" for k, v in machine_info())
-        + f"; load average (1/5/15 min) {load_before} before, {load_after} after",
+        common.machine_line(
+            common.machine_info(
+                {"torch threads": str(torch.get_num_threads())},
+                {
+                    "torch": torch.__version__,
+                    "load average (1/5/15 min)": f"{load_before} before, {load_after} after",
+                },
+            )
+        ),
     ]
     report = "\n".join(lines)
-    print(report)
-    if args.update_readme:
-        print()
-        print(update_readme(report))
+    common.publish(report, "lstm", args.update_readme)
     return 0 if math.isfinite(auglab_bpc) else 1
 
 

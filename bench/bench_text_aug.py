@@ -31,10 +31,7 @@ check counts ``wordnet.synsets`` calls per sentence and how many variants change
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import random
 import re
 import statistics
@@ -43,21 +40,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # so that `import core` works when run as `python bench/...`
-    sys.path.insert(0, str(ROOT))
+import common  # first: puts the repository root on sys.path for `core`
+import nltk
 
-import nltk  # noqa: E402
-
-from core import wordnet as core_wordnet  # noqa: E402
-from core.stopwords import STOP_WORDS  # noqa: E402
-from core.text_aug import TextAugConfig, augment_text  # noqa: E402
+from core import wordnet as core_wordnet
+from core.stopwords import STOP_WORDS
+from core.text_aug import TextAugConfig, augment_text
 
 SEED = 1234  # one seed for both pipelines and the sentence sample, so reruns do the same work
-README_START = "<!-- bench:text_aug:start -->"
-README_END = "<!-- bench:text_aug:end -->"
 
 TARGET_VS_BASELINE = 10.0  # AugLab (cold synonym cache) throughput over the EDA reference way's
 
@@ -283,12 +274,14 @@ def cold_load_seconds() -> dict[str, float]:
     """``import nltk`` and the first ``core.wordnet.reader()`` call, in a fresh interpreter."""
     code = (
         "import json, sys, time\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        f"sys.path.insert(0, {str(common.ROOT)!r})\n"
         "t0 = time.perf_counter(); import nltk; t1 = time.perf_counter()\n"
         "from core import wordnet; t2 = time.perf_counter(); wordnet.reader(); t3 = time.perf_counter()\n"
         "print(json.dumps({'import_nltk': t1 - t0, 'reader': t3 - t2}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=common.ROOT
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -343,29 +336,6 @@ def count_work(run: Callable[[str, int], list[str]], sentences: list[str], augla
 # Report
 
 
-def machine_info() -> list[tuple[str, str]]:
-    """CPU, cores and library versions, as label/value pairs."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [
-        ("CPU", cpu),
-        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
-        ("python", platform.python_version()),
-        ("nltk", nltk.__version__),
-    ]
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
 def render(
     timings: dict[str, Timing],
     load: dict[str, float],
@@ -394,7 +364,7 @@ def render(
     lines += [
         "",
         f"- AugLab (cold synonym cache) / EDA reference way throughput: {cold / base:.1f}x "
-        f"(target >= {TARGET_VS_BASELINE:g}x): **{verdict(cold / base >= TARGET_VS_BASELINE)}**",
+        f"(target >= {TARGET_VS_BASELINE:g}x): **{common.verdict(cold / base >= TARGET_VS_BASELINE)}**",
         f"- With a warm synonym cache: {warm / base:.1f}x (not judged).",
         f"- WordNet load, cold, in a fresh process: {load['import_nltk'] + load['reader']:.2f} s "
         f"(`import nltk` {load['import_nltk']:.2f} s + first `core.wordnet.reader()` "
@@ -412,27 +382,12 @@ def render(
             f"- {name}: {c['synsets']:.2f} WordNet lookups ({c['distinct']:.2f} distinct words); "
             f"variants changed: {changed}"
         )
-    lines += ["", "Machine: " + "; ".join(f"{k} {v}" for k, v in machine_info())]
+    lines += ["", common.machine_line(common.machine_info(versions={"nltk": nltk.__version__}))]
     return "\n".join(lines)
 
 
-def update_readme(report: str, path: Path = ROOT / "README.md") -> str:
-    """Replace the text between the bench markers in README.md; return a sentence saying what happened."""
-    if not path.is_file():
-        return f"Note: {path.name} not found; not updated (this bench never creates it)."
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < 0 or end < start:
-        return f"Note: {path.name} lacks the markers {README_START} ... {README_END}; not updated."
-    head = text[: start + len(README_START)]
-    path.write_text(f"{head}\n{report}\n{text[end:]}", encoding="utf-8")
-    return f"Updated {path.name} between the bench markers."
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke check (a few seconds)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser = common.parser(__doc__, "tiny sizes for a smoke check (a few seconds)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
 
@@ -451,10 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     report = render(timings, load, checks, sizes, args.quick, words)
-    print(report)
-    if args.update_readme:
-        print()
-        print(update_readme(report))
+    common.publish(report, "text_aug", args.update_readme)
     return 0
 
 

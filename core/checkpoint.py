@@ -52,9 +52,10 @@ def load_checkpoint(data: bytes, name: str, kind: str) -> dict[str, Any]:
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = str(exc).strip()
+        first = text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(exc).__name__
         raise CheckpointError(
-            f"{name} is not a usable AugLab checkpoint ({first[:200]}). Use a .pt file saved by AugLab's "
+            f"{name} is not a usable AugLab checkpoint ({first[:160]}). Use a .pt file saved by AugLab's "
             "Download checkpoint button or `python -m core train-...`."
         ) from None
     if not isinstance(payload, dict) or "kind" not in payload or "model" not in payload:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.checkpoint import load_checkpoint
 from core.datasets import DIGITS
-from core.errors import AugLabError
 from core.preview import fit_tile, make_grid, to_rgb
 from ui.common import SYNTHETIC_IMAGES, page_setup, user_errors
 from ui.gan_controls import (
@@ -18,7 +16,14 @@ from ui.gan_controls import (
     load_entry,
     quality_section,
 )
-from ui.training import budget_controls, device_caption, live_panel, run_buttons, set_entry
+from ui.training import (
+    budget_controls,
+    checkpoint_section,
+    clear_pool_button,
+    device_caption,
+    live_panel,
+    run_buttons,
+)
 
 page_setup("GAN", ":material/blur_on:")
 st.title("Image generator (GAN)")
@@ -46,29 +51,13 @@ if entry is not None:
     if not entry.run.running and entry.run.trainer.steps_done:
         quality_section(entry)
         generate_controls(entry)
-        st.download_button(
-            "Download checkpoint (.pt)",
-            entry.checkpoint_bytes(),
-            file_name=f"auglab_gan_step{entry.run.trainer.steps_done}.pt",
-            help="Weights, configuration and class names; load it here or with `python -m core sample-gan`.",
-        )
-
-with st.expander("Load a checkpoint"):
-    upload = st.file_uploader("AugLab GAN checkpoint (.pt)", type=["pt"], key="gan.checkpoint_file")
-    if upload is not None and st.button("Load it", key="gan.load"):
-        try:
-            set_entry("gan", load_entry(load_checkpoint(upload.getvalue(), upload.name, "gan"), dataset))
-            st.rerun()
-        except AugLabError as exc:
-            st.error(str(exc))
+checkpoint_section("gan", entry, lambda payload: load_entry(payload, dataset), "class names")
 
 pool = st.session_state.get(SYNTHETIC_IMAGES, [])
 st.subheader(f"Synthetic pool: {len(pool):,} images")
 if pool:
     tiles = [fit_tile(to_rgb(item.array), 48) for item in pool[-64:]]
     st.image(make_grid(tiles, cols=16, pad=2), caption="The latest 64")
-    if st.button("Clear the pool", key="gan.clear_pool"):
-        st.session_state[SYNTHETIC_IMAGES] = []
-        st.rerun()
+    clear_pool_button(SYNTHETIC_IMAGES)
 else:
     st.caption(f"Train a model, then generate samples into the pool. {DIGITS} is a good first dataset.")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.checkpoint import load_checkpoint
-from core.errors import AugLabError
 from ui.common import SYNTHETIC_TEXTS, page_setup, user_errors
 from ui.lstm_controls import (
     build_entry,
@@ -16,7 +14,14 @@ from ui.lstm_controls import (
     sampling_controls,
     show_preview,
 )
-from ui.training import budget_controls, device_caption, live_panel, run_buttons, set_entry
+from ui.training import (
+    budget_controls,
+    checkpoint_section,
+    clear_pool_button,
+    device_caption,
+    live_panel,
+    run_buttons,
+)
 
 page_setup("LSTM", ":material/edit_note:")
 st.title("Text generator (LSTM)")
@@ -43,21 +48,7 @@ if entry is not None:
     if not entry.run.running and entry.run.trainer.steps_done:
         with user_errors("Sampling"):
             sampling_controls(entry)
-        st.download_button(
-            "Download checkpoint (.pt)",
-            entry.checkpoint_bytes(),
-            file_name=f"auglab_lstm_step{entry.run.trainer.steps_done}.pt",
-            help="Weights, configuration and vocabulary; load it here or with `python -m core sample-lstm`.",
-        )
-
-with st.expander("Load a checkpoint"):
-    upload = st.file_uploader("AugLab LSTM checkpoint (.pt)", type=["pt"], key="lstm.checkpoint_file")
-    if upload is not None and st.button("Load it", key="lstm.load"):
-        try:
-            set_entry("lstm", load_entry(load_checkpoint(upload.getvalue(), upload.name, "lstm"), dataset))
-            st.rerun()
-        except AugLabError as exc:
-            st.error(str(exc))
+checkpoint_section("lstm", entry, lambda payload: load_entry(payload, dataset), "vocabulary")
 
 pool = st.session_state.get(SYNTHETIC_TEXTS, [])
 st.subheader(f"Synthetic pool: {len(pool):,} lines")
@@ -67,6 +58,4 @@ if pool:
         hide_index=True,
         width="stretch",
     )
-    if st.button("Clear the pool", key="lstm.clear_pool"):
-        st.session_state[SYNTHETIC_TEXTS] = []
-        st.rerun()
+    clear_pool_button(SYNTHETIC_TEXTS)

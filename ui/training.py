@@ -20,7 +20,8 @@ import streamlit as st
 import torch
 
 from core.charts import loss_figure
-from core.checkpoint import checkpoint_hash, save_checkpoint
+from core.checkpoint import checkpoint_hash, load_checkpoint, save_checkpoint
+from core.errors import AugLabError
 from core.training import RunLimits, TrainingRun, describe_device, pick_device
 from ui.common import KEEP, init
 
@@ -171,3 +172,38 @@ def live_panel(
             st.rerun()  # the run ended: redraw the whole page (buttons, quality, generation)
 
     panel()
+
+
+def checkpoint_section(kind: str, entry: Entry | None, load: Callable[[dict], Entry], holds: str) -> None:
+    """Download the current model's checkpoint; upload one (refused by name when unusable).
+
+    Args:
+        kind: "gan" or "lstm" (the checkpoint kind and the widget key prefix).
+        entry: The session's entry, if any; a download is offered once it has trained.
+        load: Builds an entry from a checked checkpoint payload.
+        holds: What the checkpoint holds besides the weights, for the help text.
+    """
+    if entry is not None and not entry.run.running and entry.run.trainer.steps_done:
+        st.download_button(
+            "Download checkpoint (.pt)",
+            entry.checkpoint_bytes(),
+            file_name=f"auglab_{kind}_step{entry.run.trainer.steps_done}.pt",
+            help=f"Weights, configuration and {holds}; load it here or with `python -m core sample-{kind}`.",
+        )
+    with st.expander("Load a checkpoint"):
+        upload = st.file_uploader(
+            f"AugLab {kind.upper()} checkpoint (.pt)", type=["pt"], key=f"{kind}.checkpoint_file"
+        )
+        if upload is not None and st.button("Load it", key=f"{kind}.load"):
+            try:
+                set_entry(kind, load(load_checkpoint(upload.getvalue(), upload.name, kind)))
+                st.rerun()
+            except AugLabError as exc:
+                st.error(str(exc))
+
+
+def clear_pool_button(key: str) -> None:
+    """Empty one of the session's synthetic pools."""
+    if st.button("Clear the pool", key=f"{key}.clear"):
+        st.session_state[key] = []
+        st.rerun()
