@@ -106,7 +106,8 @@ from torchvision.transforms import v2
 transform = v2.Compose([
     {body},
 ])
-torch.manual_seed(0)
+# torchvision draws from torch's global generator; this seeds it for the whole script.
+torch.random.manual_seed(0)
 out = transform(image)  # a uint8 tensor CxHxW or a PIL image
 """
     return Snippet("torchvision.transforms.v2", code, tuple(differences))

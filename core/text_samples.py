@@ -11,7 +11,7 @@ from core.text_io import TextDataset, TextExample, load_csv
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 REVIEWS = "Product reviews (24, positive / negative)"
 PYDOC = "Python documentation sentences (300, unlabelled)"
-PYDOC_TOPICS = "Python documentation, every topic (about 1 MB of prose and code, unlabelled)"
+PYDOC_TOPICS = "Python documentation, every topic (about 450,000 characters of prose and code, unlabelled)"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.blend import plan
 from ui.common import page_setup, user_errors
-from ui.export_controls import LAST, composition, recipe_controls, sources, write_archive
+from ui.export_controls import LAST, composition, recipe_controls, sources, use_builtin, write_archive
 
 page_setup("Export", ":material/download:")
 st.title("Export a dataset")
@@ -24,6 +24,10 @@ dataset, pool, calls = sources(kind)
 if dataset is None:
     page = "Images" if kind == "images" else "Text"
     st.info(f"Load {kind} on the **{page}** page first; the export blends what you loaded there.")
+    sample = "scikit-learn's digits" if kind == "images" else "the product reviews"
+    if st.button(f"Or start from {sample}", key="export.sample"):
+        use_builtin(kind)
+        st.rerun()
     st.stop()
 st.caption(
     f"Originals: **{dataset.name}** · synthetic pool: **{len(pool):,}** · augmentation: as set on the "

@@ -64,3 +64,10 @@ def test_text_export_has_csv_and_jsonl_with_splits(home: AppTest) -> None:
     assert {"text", "label", "split"} <= set(rows[0])
     assert sum(r["source"] == "original" for r in rows) == 24
     assert len(archive.read("data.jsonl").decode().splitlines()) == len(rows)
+
+
+def test_the_empty_page_offers_the_digits_and_then_blends_them(home: AppTest) -> None:
+    home.switch_page("pages/export.py").run()
+    next(b for b in home.button if b.label.startswith("Or start from")).click().run()
+    assert not home.exception
+    assert home.subheader[0].value.startswith("Composition:")

@@ -52,6 +52,17 @@ def sources(kind: str) -> tuple[Any, list, list[SyntheticSource]]:
     return dataset, pool, calls
 
 
+def use_builtin(kind: str) -> None:
+    """Load a built-in dataset as if it had been picked on the Images or Text page."""
+    from core.datasets import BUILTIN
+    from core.text_samples import REVIEWS, TEXT_SAMPLES
+
+    if kind == "images":
+        st.session_state[IMAGE_DATASET] = BUILTIN[DIGITS]()
+    else:
+        st.session_state[TEXT_DATASET] = TEXT_SAMPLES[REVIEWS]()
+
+
 def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSource]) -> Recipe:
     """Sidebar controls for the blend; returns the recipe they describe."""
     sb = st.sidebar
