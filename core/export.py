@@ -164,18 +164,13 @@ def _atomic_zip(out_path: str | os.PathLike[str]) -> Iterator[zipfile.ZipFile]:
                 yield zf
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; an archive is for reading (no umask dance:
+        # os.umask is process-wide, and the app serves sessions as threads)
         os.replace(tmp, out)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class _Manifest:

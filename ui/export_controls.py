@@ -70,42 +70,43 @@ def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSo
     variants = sb.slider(
         "Augmented variants per train original", 0, 32, key=init("export.variants", 2), persist_state=KEEP
     )
-    include = sb.toggle(
-        "Include synthetic samples",
-        key=init("export.synthetic", True),
-        persist_state=KEEP,
-        disabled=not pool,
-        help="From the GAN / LSTM pages' synthetic pool.",
-    )
-    how = sb.radio(
-        "Synthetic amount",
-        ["per class", "share of train"],
-        key=init("export.how", "per class"),
-        persist_state=KEEP,
-        horizontal=True,
-        disabled=not (pool and include),
-    )
     per_class = share = 0
-    if how == "per class":
-        per_class = sb.number_input(
-            "Synthetic per class",
-            0,
-            100_000,
-            step=10,
-            key=init("export.per_class", 50),
-            persist_state=KEEP,
-            disabled=not (pool and include),
-        )
+    include = False
+    if not pool:
+        sb.caption("No synthetic samples yet: generate some on the GAN or LSTM page to blend them in.")
     else:
-        share = sb.slider(
-            "Synthetic share of train",
-            0.0,
-            0.9,
-            step=0.05,
-            key=init("export.share", 0.2),
+        include = sb.toggle(
+            "Include synthetic samples",
+            key=init("export.synthetic", True),
             persist_state=KEEP,
-            disabled=not (pool and include),
+            help="From the GAN / LSTM pages' synthetic pool.",
         )
+    if include:
+        how = sb.radio(
+            "Synthetic amount",
+            ["per class", "share of train"],
+            key=init("export.how", "per class"),
+            persist_state=KEEP,
+            horizontal=True,
+        )
+        if how == "per class":
+            per_class = sb.number_input(
+                "Synthetic per class",
+                0,
+                100_000,
+                step=10,
+                key=init("export.per_class", 50),
+                persist_state=KEEP,
+            )
+        else:
+            share = sb.slider(
+                "Synthetic share of train",
+                0.0,
+                0.9,
+                step=0.05,
+                key=init("export.share", 0.2),
+                persist_state=KEEP,
+            )
     balance = sb.selectbox(
         "Balance classes",
         BALANCE,
