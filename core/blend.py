@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from core.config_io import from_mapping, parse_json
 from core.errors import ConfigError
 
 RECIPE_FORMAT = "auglab.recipe/1"
@@ -236,23 +237,9 @@ class Recipe:
         Raises:
             ConfigError: Unknown keys, another format tag, or a value of the wrong type or range.
         """
-        if not isinstance(data, Mapping):
-            raise ConfigError("A recipe must be a JSON object.")
-        data = dict(data)
-        tag = data.pop("format", RECIPE_FORMAT)
-        if tag != RECIPE_FORMAT:
-            raise ConfigError(f"This is a {tag!r} file, not an AugLab export recipe ({RECIPE_FORMAT}).")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"Unknown recipe key(s) {', '.join(map(str, unknown))}; "
-                f"the known ones are {', '.join(sorted(known))}."
-            )
-        try:
-            return cls(**data)
-        except TypeError as exc:  # a value the checks above cannot even compare
-            raise ConfigError(f"Invalid recipe: {exc}.") from None
+        if isinstance(data, Mapping) and not isinstance(data, dict):
+            data = dict(data)
+        return from_mapping(cls, data, "AugLab export recipe", RECIPE_FORMAT)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Recipe:
@@ -261,11 +248,7 @@ class Recipe:
         Raises:
             ConfigError: The text is not JSON or not a valid recipe.
         """
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"The recipe is not valid JSON ({exc}).") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "recipe"))
 
 
 def _fractions(value: Any) -> tuple[float, float, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +163,15 @@ def _stats(values: list[int]) -> SizeStats | None:
     return SizeStats(minimum=min(values), median=float(statistics.median(values)), maximum=max(values))
 
 
+def count_labels(labels: Iterable[str | None]) -> dict[str, int]:
+    """Examples per label, sorted by label, with ``"(unlabelled)"`` last for None."""
+    counts = Counter(labels)
+    ordered = {label: counts[label] for label in sorted(k for k in counts if k is not None)}
+    if None in counts:
+        ordered[UNLABELLED] = counts[None]
+    return ordered
+
+
 def summarize(images: Sequence[LoadedImage]) -> DatasetSummary:
     """Count images per class, channel layout and source mode, and describe their sizes.
 
@@ -172,10 +181,7 @@ def summarize(images: Sequence[LoadedImage]) -> DatasetSummary:
     Returns:
         The summary; see :class:`DatasetSummary`.
     """
-    labels = Counter(img.label for img in images)
-    class_counts = {label: labels[label] for label in sorted(k for k in labels if k is not None)}
-    if None in labels:
-        class_counts[UNLABELLED] = labels[None]
+    class_counts = count_labels(img.label for img in images)
     layouts = Counter(_LAYOUTS[img.channels] for img in images)
     modes = Counter(img.source_mode for img in images)
     return DatasetSummary(

@@ -23,7 +23,7 @@ import hashlib
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import cv2
@@ -34,6 +34,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from core.checkpoint import FORMAT_VERSION, CheckpointError
+from core.config_io import from_mapping
 from core.errors import ConfigError
 from core.image_io import LoadedImage
 from core.training import clone_state, pick_device
@@ -140,13 +141,7 @@ class GANConfig:
         Raises:
             ConfigError: Not a dict, an unknown key, or an invalid value.
         """
-        if not isinstance(data, dict):
-            raise ConfigError(f"A GAN configuration must be a dict, got {type(data).__name__}.")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"Unknown GAN configuration keys: {', '.join(map(str, unknown))}.")
-        return cls(**data)
+        return from_mapping(cls, data, "GAN configuration")
 
     @classmethod
     def dry_run(cls, **overrides: Any) -> GANConfig:

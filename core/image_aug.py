@@ -30,6 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from core.config_io import from_mapping, parse_json
 from core.errors import ConfigError
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
@@ -151,24 +152,7 @@ class ImageAugConfig:
         Raises:
             ConfigError: The mapping has unknown keys, another format tag, or values out of range.
         """
-        if not isinstance(data, dict):
-            raise ConfigError("An image augmentation configuration must be a JSON object.")
-        data = dict(data)
-        tag = data.pop("format", CONFIG_FORMAT)
-        if tag != CONFIG_FORMAT:
-            raise ConfigError(
-                f"This is a {tag!r} configuration, not an image augmentation one ({CONFIG_FORMAT})."
-            )
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"Unknown setting(s) {', '.join(unknown)}; the known ones are {', '.join(sorted(known))}."
-            )
-        try:
-            return cls(**data)
-        except TypeError as exc:  # a value of a type the checks above cannot compare
-            raise ConfigError(f"Invalid image augmentation configuration: {exc}.") from None
+        return from_mapping(cls, data, "image augmentation configuration", CONFIG_FORMAT)
 
     @classmethod
     def from_json(cls, text: str) -> ImageAugConfig:
@@ -177,11 +161,7 @@ class ImageAugConfig:
         Raises:
             ConfigError: The text is not JSON or not a valid configuration.
         """
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"The configuration is not valid JSON ({exc}).") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "configuration"))
 
 
 @dataclass(frozen=True)

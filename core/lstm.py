@@ -30,7 +30,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.checkpoint import FORMAT_VERSION, CheckpointError
+from core.config_io import from_mapping
 from core.errors import ConfigError
 from core.text_io import TextExample
 from core.training import pick_device
@@ -128,15 +129,7 @@ class LSTMConfig:
         Raises:
             ConfigError: Not a dict, an unknown key, or a value out of range.
         """
-        if not isinstance(values, dict):
-            raise ConfigError(f"An LSTM config must be a dict of settings, got {type(values).__name__}.")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(
-                f"Unknown LSTM settings: {', '.join(map(str, unknown))}; known: {', '.join(sorted(known))}."
-            )
-        return cls(**values)
+        return from_mapping(cls, values, "LSTM configuration")
 
     @classmethod
     def dry_run(cls, **changes: Any) -> LSTMConfig:

@@ -35,12 +35,3 @@ class SyntheticText:
     index: int
     settings: dict[str, Any] = field(default_factory=dict)  # prompt, temperature, top_k, max_len
     generator: str = "lstm"
-
-
-def label_counts(items: list[SyntheticImage] | list[SyntheticText]) -> dict[str, int]:
-    """Items per label, sorted, with "(unlabelled)" last."""
-    counts: dict[str, int] = {}
-    for item in items:
-        key = item.label if item.label is not None else "(unlabelled)"
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "(unlabelled)", kv[0])))

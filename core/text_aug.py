@@ -40,6 +40,7 @@ from typing import Any
 import regex
 
 from core import wordnet
+from core.config_io import from_mapping, parse_json
 from core.errors import ConfigError
 from core.stopwords import STOP_WORDS
 
@@ -140,21 +141,7 @@ class TextAugConfig:
         Raises:
             ConfigError: Unknown keys, another format tag, or values out of range.
         """
-        if not isinstance(data, dict):
-            raise ConfigError("A text augmentation configuration must be a JSON object.")
-        data = dict(data)
-        tag = data.pop("format", CONFIG_FORMAT)
-        if tag != CONFIG_FORMAT:
-            raise ConfigError(
-                f"This is a {tag!r} configuration, not a text augmentation one ({CONFIG_FORMAT})."
-            )
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"Unknown setting(s) {', '.join(unknown)}; the known ones are {', '.join(sorted(known))}."
-            )
-        return cls(**data)
+        return from_mapping(cls, data, "text augmentation configuration", CONFIG_FORMAT)
 
     @classmethod
     def from_json(cls, text: str) -> TextAugConfig:
@@ -163,11 +150,7 @@ class TextAugConfig:
         Raises:
             ConfigError: The text is not JSON or not a valid configuration.
         """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"The configuration is not valid JSON ({exc}).") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, "configuration"))
 
 
 # EDA's recommended settings by training-set size (Wei & Zou 2019, table 3): (examples, alpha, n_aug).

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from core.datasets import UNLABELLED
+from core.datasets import UNLABELLED, count_labels
 from core.errors import InputError
 from core.image_io import LoadProblem
 
@@ -626,13 +626,9 @@ def summarize_text(examples: Sequence[TextExample]) -> TextSummary:
     Returns:
         The summary; see :class:`TextSummary`.
     """
-    labels = Counter(ex.label for ex in examples)
-    label_counts = {label: labels[label] for label in sorted(k for k in labels if k is not None)}
-    if None in labels:
-        label_counts[UNLABELLED] = labels[None]
     return TextSummary(
         total=len(examples),
-        label_counts=label_counts,
+        label_counts=count_labels(ex.label for ex in examples),
         words=_length_stats([word_count(ex.text) for ex in examples]),
         characters=_length_stats([len(ex.text) for ex in examples]),
     )

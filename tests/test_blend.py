@@ -49,7 +49,7 @@ def test_text_recipe_round_trip():
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"colour": "blue"}, "Unknown recipe key(s) colour"),  # a typo must not pass silently
+        ({"colour": "blue"}, "Unknown setting(s) colour"),  # a typo must not pass silently
         ({"variants_per_original": -1}, "variants_per_original must be a whole number"),
         ({"synthetic_per_class": -3}, "synthetic_per_class must be a whole number"),
         ({"max_total": -1}, "max_total must be a whole number"),
