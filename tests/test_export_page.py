@@ -71,6 +71,8 @@ def test_the_empty_page_offers_the_digits_and_then_blends_them(home: AppTest) ->
     next(b for b in home.button if b.label.startswith("Or start from")).click().run()
     assert not home.exception
     assert home.subheader[0].value.startswith("Composition:")
+    home.switch_page("pages/images.py").run()  # the Images page shows the same dataset
+    assert home.selectbox(key="img.builtin").value.startswith("Digits")
 
 
 def test_synthetic_digits_carry_their_generator_into_the_archive(

@@ -56,11 +56,19 @@ def use_builtin(kind: str) -> None:
     """Load a built-in dataset as if it had been picked on the Images or Text page."""
     from core.datasets import BUILTIN
     from core.text_samples import REVIEWS, TEXT_SAMPLES
+    from ui import image_controls, text_controls
 
+    # The Images / Text pages rebuild their dataset from their pickers: point those at it too.
     if kind == "images":
         st.session_state[IMAGE_DATASET] = BUILTIN[DIGITS]()
+        st.session_state.update(
+            {image_controls.SOURCE: image_controls.BUILTIN_SOURCE, image_controls.BUILTIN_CHOICE: DIGITS}
+        )
     else:
         st.session_state[TEXT_DATASET] = TEXT_SAMPLES[REVIEWS]()
+        st.session_state.update(
+            {text_controls.SOURCE: text_controls.SOURCES[0], text_controls.SAMPLE: REVIEWS}
+        )
 
 
 def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSource]) -> Recipe:
