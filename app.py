@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.datasets import load_photos, summarize
-from core.image_aug import PRESETS
-from core.preview import preview_grid
+from core.augment.image import PRESETS
+from core.data.images import load_photos, summarize
+from core.present.grids import preview_grid
 from ui.common import (
     IMAGE_DATASET,
     PAGES,

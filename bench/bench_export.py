@@ -13,7 +13,7 @@ Four cases, each in a fresh subprocess so that memory figures do not carry over:
   and punctuation insertion (no WordNet needed), the same counts.
 
 In each subprocess: a small warm-up export; the high-water mark of resident memory (``VmHWM`` from
-/proc/self/status); the timed export (``core.export.export_images`` / ``export_text`` to a zip in a
+/proc/self/status); the timed export (``core.dataset.export.export_images`` / ``export_text`` to a zip in a
 temporary folder, fsync included); ``VmHWM`` again; then the baseline, the same items augmented and
 encoded with nothing written (``augment`` + ``encode_png``, or ``augment_text`` + the CSV row). Export
 and baseline are each timed twice, interleaved, best reported. ``--update-readme`` writes the table
@@ -94,8 +94,8 @@ def image_case(total: int):
     """Recipe, originals and plan for ``total`` images."""
     import numpy as np
 
-    from core.blend import Recipe, plan
-    from core.image_io import LoadedImage
+    from core.data.image_io import LoadedImage
+    from core.dataset.blend import Recipe, plan
 
     photos = load_photos(SIZE)
     originals = [
@@ -109,9 +109,9 @@ def image_case(total: int):
 
 def text_case(total: int):
     """Recipe, originals and plan for ``total`` sentences."""
-    from core.blend import Recipe, plan
-    from core.text_io import TextExample
-    from core.text_samples import pydoc_sentences
+    from core.data.text_io import TextExample
+    from core.data.texts import pydoc_sentences
+    from core.dataset.blend import Recipe, plan
 
     sentences = pydoc_sentences(ORIGINALS)
     originals = [TextExample(s, f"class{i % CLASSES}", f"sentence {i}") for i, s in enumerate(sentences)]
@@ -124,8 +124,8 @@ def text_case(total: int):
 
 def baseline_images(the_plan, originals, recipe) -> float:
     """Seconds to augment and PNG-encode the plan's items, nothing written."""
-    from core.export import encode_png
-    from core.image_aug import augment
+    from core.augment.image import augment
+    from core.dataset.export import encode_png
 
     config = recipe.aug_config()
     start = time.perf_counter()
@@ -139,7 +139,7 @@ def baseline_images(the_plan, originals, recipe) -> float:
 
 def baseline_text(the_plan, originals, recipe) -> float:
     """Seconds to augment the plan's items and format each as a CSV row, nothing written."""
-    from core.text_aug import augment_text
+    from core.augment.text import augment_text
 
     config = recipe.aug_config()
     writer = csv.writer(io.StringIO())
@@ -153,8 +153,8 @@ def baseline_text(the_plan, originals, recipe) -> float:
 
 
 def child(kind: str, total: int, repeats: int) -> dict:
-    from core.blend import plan as make_plan
-    from core.export import export_images, export_text
+    from core.dataset.blend import plan as make_plan
+    from core.dataset.export import export_images, export_text
 
     recipe, originals, the_plan = (image_case if kind == "images" else text_case)(total)
     export = export_images if kind == "images" else export_text

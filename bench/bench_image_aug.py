@@ -8,7 +8,7 @@ One process times three implementations of the same random pipeline on 224x224 R
 (rotation +-20 degrees, shift +-0.2 of the size, shear +-10 degrees, zoom 0.8-1.2 on x and y
 independently, horizontal and vertical flips with p=0.5, edge-replicate fill, bilinear):
 
-1. AugLab: ``core.image_aug.augment`` per image, parameter sampling included.
+1. AugLab: ``core.augment.image.augment`` per image, parameter sampling included.
 2. albumentations: ``A.Compose([A.Affine(...), A.HorizontalFlip, A.VerticalFlip])``.
 3. The Keras way: numpy sampling, the 3x3 matrix of Keras' ``apply_affine_transform``,
    ``scipy.ndimage.affine_transform`` per channel (order=1, mode="nearest"), numpy flips.
@@ -38,7 +38,7 @@ import numpy as np
 import scipy
 from scipy import ndimage as ndi
 
-from core.image_aug import ImageAugConfig, augment
+from core.augment.image import ImageAugConfig, augment
 
 SIZE = 224  # side of the benchmark images, pixels
 GRID_SIZE = 256  # side of each preview-grid variant, pixels
@@ -283,13 +283,13 @@ def median_ms(fn: Callable[[], object], reps: int) -> float:
 
 
 def core_preview_grid(photo: np.ndarray) -> tuple[Callable[[], object] | None, str]:
-    """A call of ``core.preview``'s grid builder with our settings, if that module exists.
+    """A call of ``core.present.grids``'s grid builder with our settings, if that module exists.
 
     Returns the zero-argument call (or None) and a sentence saying what was found.
     """
-    if importlib.util.find_spec("core.preview") is None:
+    if importlib.util.find_spec("core.present.grids") is None:
         return None, "core/preview.py not present: timed the 16 augment calls + numpy assembly only."
-    module = importlib.import_module("core.preview")
+    module = importlib.import_module("core.present.grids")
     names = [n for n in ("preview_grid", "make_preview_grid", "build_grid", "grid") if hasattr(module, n)]
     names += [n for n, f in vars(module).items() if "grid" in n.lower() and callable(f) and n not in names]
     names = [n for n in names if not n.startswith("_") and inspect.isfunction(getattr(module, n))]
@@ -316,7 +316,7 @@ def core_preview_grid(photo: np.ndarray) -> tuple[Callable[[], object] | None, s
             missing.append(p.name)
     plain = (np.ndarray, ImageAugConfig)  # shown by name only
     shown = ", ".join(k if isinstance(v, plain) else f"{k}={v}" for k, v in kwargs.items())
-    call = f"core.preview.{name}({shown})"
+    call = f"core.present.grids.{name}({shown})"
     if missing:
         return None, f"{call} also needs {', '.join(missing)}, which this bench cannot fill: not timed."
     try:

@@ -6,8 +6,8 @@ Run from the repository root::
 
 One process, in this order:
 
-1. Engine overhead: the same :class:`core.lstm.LSTMTrainer` (default config) trained for ``steps``
-   steps through :class:`core.training.TrainingRun` (``RunLimits(max_steps=steps)``: validation passes,
+1. Engine overhead: the same :class:`core.generators.lstm.LSTMTrainer` (default config) trained for ``steps``
+   steps through :class:`engine.TrainingRun` (``RunLimits(max_steps=steps)``: validation passes,
    previews and good-state copies included) and through a plain loop of the same model, optimiser and
    batches (``batch()``, forward, backward, clip, Adam: nothing else). Rounds alternate; the best round
    of each is reported, and overhead = plain steps/s / engine steps/s - 1.
@@ -16,7 +16,7 @@ One process, in this order:
    AugLab's default config after a 60 s ``TrainingRun`` budget, next to a plain pytorch-examples loop
    (2x256 ``nn.LSTM``, 256-wide embedding, Adam 2e-3, 32 windows of 100 characters, default init) after
    the same 60 s of training, both evaluated on the whole held-out tail by
-   :func:`core.lstm.stream_bits`, and the unigram baseline (add-one smoothed training frequencies).
+   :func:`core.generators.lstm.stream_bits`, and the unigram baseline (add-one smoothed training frequencies).
 
 The machine line records the load average before and after: on a shared 2-core machine other
 processes change the figures a lot. ``--update-readme`` writes the report between
@@ -34,9 +34,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.lstm import LSTMConfig, LSTMTrainer, build_corpus, stream_bits
-from core.text_io import TextExample, split_lines
-from core.training import RunLimits, TrainingRun
+from core.data.text_io import TextExample, split_lines
+from core.generators.engine import RunLimits, TrainingRun
+from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, stream_bits
 
 SEED = 0
 TARGET_OVERHEAD = 0.10  # engine steps/s at most 10% below the plain loop's

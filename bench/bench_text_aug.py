@@ -8,9 +8,9 @@ One process times two implementations of EDA's four operations (Wei & Zou 2019) 
 strengths (alpha 0.1 for synonym replacement, random insertion and random swap; p_rd = 0.1) on real
 English sentences: those of 6 to 40 words in CPython's ``pydoc_data.topics`` help text.
 
-1. AugLab: ``core.text_aug.augment_text(sentence, TextAugConfig(), seed, index, variant)`` for
+1. AugLab: ``core.augment.text.augment_text(sentence, TextAugConfig(), seed, index, variant)`` for
    variants 0..3, i.e. SR, RI, RS and RD once each (``combine=False``). Timed twice per round: with
-   the synonym cache emptied first (``core.wordnet.synonyms.cache_clear()``; "cold", the figure the
+   the synonym cache emptied first (``core.augment.wordnet.synonyms.cache_clear()``; "cold", the figure the
    target is judged on) and again over the same sentences with the cache as the cold pass left it
    ("warm").
 2. The EDA reference way (jasonwei20/eda_nlp ``code/eda.py``), re-implemented here from its
@@ -20,7 +20,7 @@ English sentences: those of 6 to 40 words in CPython's ``pydoc_data.topics`` hel
 
 The unit is the same for both: a sentence is done when its four variants (one per operation) are.
 WordNet is loaded before anything is timed; its cold load (``import nltk`` plus the first
-``core.wordnet.reader()`` call) is measured apart, in a fresh subprocess. NLTK's reader keeps the
+``core.augment.wordnet.reader()`` call) is measured apart, in a fresh subprocess. NLTK's reader keeps the
 synsets it has built (``_synset_offset_cache``); that cache is emptied before each baseline pass and
 each cold AugLab pass, so no pass profits from an earlier one. Rounds are interleaved, so a slow spell
 of the machine hits every pipeline; the best round is reported (the median beside it). An untimed
@@ -44,9 +44,9 @@ from dataclasses import dataclass
 import common  # first: puts the repository root on sys.path for `core`
 import nltk
 
-from core import wordnet as core_wordnet
-from core.stopwords import STOP_WORDS
-from core.text_aug import TextAugConfig, augment_text
+from core.augment import wordnet as core_wordnet
+from core.augment.stopwords import STOP_WORDS
+from core.augment.text import TextAugConfig, augment_text
 
 SEED = 1234  # one seed for both pipelines and the sentence sample, so reruns do the same work
 
@@ -146,7 +146,7 @@ def eda_pipeline() -> Callable[[str, int], list[str]]:
     run does not depend on what else drew numbers). Stop words: AugLab's list, so that both protect
     the same words from SR and RI (EDA ships NLTK's English list, which AugLab's includes).
     """
-    from nltk.corpus import wordnet  # already loaded by core.wordnet.reader()
+    from nltk.corpus import wordnet  # already loaded by core.augment.wordnet.reader()
 
     letters = frozenset("abcdefghijklmnopqrstuvwxyz ")
 
@@ -271,12 +271,13 @@ def time_rounds(sentences: list[str], sizes: Sizes) -> dict[str, Timing]:
 
 
 def cold_load_seconds() -> dict[str, float]:
-    """``import nltk`` and the first ``core.wordnet.reader()`` call, in a fresh interpreter."""
+    """``import nltk`` and the first ``core.augment.wordnet.reader()`` call, in a fresh interpreter."""
     code = (
         "import json, sys, time\n"
         f"sys.path.insert(0, {str(common.ROOT)!r})\n"
         "t0 = time.perf_counter(); import nltk; t1 = time.perf_counter()\n"
-        "from core import wordnet; t2 = time.perf_counter(); wordnet.reader(); t3 = time.perf_counter()\n"
+        "from core.augment import wordnet; t2 = time.perf_counter()\n"
+        "wordnet.reader(); t3 = time.perf_counter()\n"
         "print(json.dumps({'import_nltk': t1 - t0, 'reader': t3 - t2}))\n"
     )
     done = subprocess.run(
@@ -367,12 +368,12 @@ def render(
         f"(target >= {TARGET_VS_BASELINE:g}x): **{common.verdict(cold / base >= TARGET_VS_BASELINE)}**",
         f"- With a warm synonym cache: {warm / base:.1f}x (not judged).",
         f"- WordNet load, cold, in a fresh process: {load['import_nltk'] + load['reader']:.2f} s "
-        f"(`import nltk` {load['import_nltk']:.2f} s + first `core.wordnet.reader()` "
+        f"(`import nltk` {load['import_nltk']:.2f} s + first `core.augment.wordnet.reader()` "
         f"{load['reader']:.2f} s); done before timing and not counted above.",
         "",
         f"Work per sentence over {sizes.check_sentences} sentences (untimed check from empty caches; "
         "WordNet lookups: `wordnet.synsets` calls for the EDA way, counted by wrapping NLTK's reader, "
-        "and `core.wordnet.synonyms` cache misses for AugLab, which reads synsets itself; a variant "
+        "and `core.augment.wordnet.synonyms` cache misses for AugLab, which reads synsets itself; a variant "
         "counts as changed when it differs from the sentence as the pipeline reads it):",
         "",
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.blend import plan
+from core.dataset.blend import plan
 from ui.common import page_setup, user_errors
 from ui.export_controls import LAST, composition, recipe_controls, sources, use_builtin, write_archive
 

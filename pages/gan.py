@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.datasets import DIGITS
-from core.preview import fit_tile, make_grid, to_rgb
+from core.data.images import DIGITS
+from core.present.grids import fit_tile, make_grid, to_rgb
 from ui.common import SYNTHETIC_IMAGES, page_setup, user_errors
 from ui.gan_controls import (
     build_entry,

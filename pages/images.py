@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.codegen import snippets
-from core.image_aug import (
+from core.augment.codegen import snippets
+from core.augment.image import (
     ImageAugConfig,
     affine_matrix,
     affine_steps,
@@ -15,7 +15,7 @@ from core.image_aug import (
     sample_params,
     variant_rng,
 )
-from core.preview import fit_tile, preview_grid, to_rgb
+from core.present.grids import fit_tile, preview_grid, to_rgb
 from ui.common import config_loader, page_setup, user_errors
 from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.codegen import text_snippet
-from core.text_aug import OPERATION_NAMES, TextAugConfig, augment_text_detailed, preview_table_html
+from core.augment.codegen import text_snippet
+from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed, preview_table_html
 from ui.common import config_loader, page_setup, user_errors
 from ui.text_controls import (
     PREFIX,

@@ -1,4 +1,4 @@
-"""Tests for core.blend: the recipe's validation and JSON round trip, and the plan's promises.
+"""Tests for core.dataset.blend: the recipe's validation and JSON round trip, and the plan's promises.
 
 Expected values are computed here from the labels and the recipe (counts, fractions), never read back
 from the code under test.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.blend import BALANCE, Recipe, SyntheticSource, folder_names, plan, split_originals
+from core.dataset.blend import BALANCE, Recipe, SyntheticSource, folder_names, plan, split_originals
 from core.errors import ConfigError
 
 # --------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Tests for ``python -m core``: run as a real subprocess, outputs decoded and compared in-process.
 
-Each PNG written by ``augment`` is read back with Pillow and compared with core.image_aug.augment run
+Each PNG written by ``augment`` is read back with Pillow and compared with core.augment.image.augment run
 here on the same decoded input; params.jsonl is compared with the parameters that call returns.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.image_aug import ImageAugConfig, augment
+from core.augment.image import ImageAugConfig, augment
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for core.codegen: every snippet is valid Python and says what the configuration says.
+"""Tests for core.augment.codegen: every snippet is valid Python and says what the configuration says.
 
 Snippets are checked by compiling them, parsing their arguments with ast, and (for AugLab's own and,
 when installed, torchvision's) running them on a small image.
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.codegen import auglab_snippet, keras_snippet, snippets, torchvision_snippet
-from core.image_aug import PRESETS, ImageAugConfig, augment
+from core.augment.codegen import auglab_snippet, keras_snippet, snippets, torchvision_snippet
+from core.augment.image import PRESETS, ImageAugConfig, augment
 
 CONFIGS = [
     pytest.param(ImageAugConfig(), id="identity"),

@@ -1,4 +1,4 @@
-"""Tests for core.datasets: the built-in samples (offline), summaries and the class-count chart."""
+"""Tests for core.data.images: the built-in samples (offline), summaries and the class-count chart."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from skimage import data as skdata
 from sklearn.datasets import load_digits as sk_load_digits
 from sklearn.datasets import load_sample_images
 
-from core.datasets import (
+from core.data.image_io import LoadedImage
+from core.data.images import (
     BUILTIN,
     UNLABELLED,
     DatasetSummary,
@@ -21,7 +22,6 @@ from core.datasets import (
     load_photos,
     summarize,
 )
-from core.image_io import LoadedImage
 
 
 def image(

@@ -1,6 +1,6 @@
-"""Tests for core.export: the archive's layout, contents, provenance, determinism and atomicity.
+"""Tests for core.dataset.export: the archive's layout, contents, provenance, determinism and atomicity.
 
-PNGs are decoded with Pillow (not the OpenCV that wrote them) and compared with core.image_aug.augment
+PNGs are decoded with Pillow (not the OpenCV that wrote them) and compared with core.augment.image.augment
 run here from the manifest's parent, variant and seed; checksums are recomputed with hashlib.
 """
 
@@ -18,16 +18,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.blend import Recipe, plan
-from core.cli_export import add_commands
-from core.datasets import load_digits
+from core.augment.image import ImageAugConfig, augment
+from core.augment.text import TextAugConfig, augment_text
+from core.cli.export import add_commands
+from core.data.image_io import LoadedImage, load_zip
+from core.data.images import load_digits
+from core.data.text_io import TextExample, load_csv
+from core.dataset.blend import Recipe, plan
+from core.dataset.export import export_images, export_text, load_export, run_export, verify_archive
 from core.errors import ConfigError, InputError
-from core.export import export_images, export_text, load_export, run_export, verify_archive
-from core.image_aug import ImageAugConfig, augment
-from core.image_io import LoadedImage, load_zip
-from core.pool import SyntheticImage, SyntheticText
-from core.text_aug import TextAugConfig, augment_text
-from core.text_io import TextExample, load_csv
+from core.generators.pool import SyntheticImage, SyntheticText
 
 AUG = ImageAugConfig(rotation_range=15, width_shift_range=0.1, zoom_range=0.1, brightness_range=(0.8, 1.2))
 RECIPE = Recipe(
@@ -276,7 +276,7 @@ def test_missing_inputs_are_named(tmp_path):
 
 
 def run_cli(*argv: str) -> int:
-    """Parse like ``python -m core`` and map user errors to 2, as core.__main__.main does."""
+    """Parse like ``python -m core`` and map user errors to 2, as core.cli.main.main does."""
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -107,8 +107,8 @@ def test_synthetic_digits_carry_their_generator_into_the_archive(
     checkpoint = archive.read(f"generators/{digest}.pt")  # the generator travels with its samples
     assert hashlib.sha256(checkpoint).hexdigest() == digest
     # Headless, in the unpacked archive: the recipe regenerates the same samples, byte for byte.
-    from core.blend import Recipe
-    from core.export import run_export
+    from core.dataset.blend import Recipe
+    from core.dataset.export import run_export
 
     archive.extractall(tmp_path / "unpacked")
     monkeypatch.chdir(tmp_path / "unpacked")

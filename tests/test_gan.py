@@ -1,4 +1,4 @@
-"""Tests for core.gan and core.gan_metrics: configuration, determinism, the training engine, checkpoints,
+"""Tests for the GAN and its metrics: configuration, determinism, the training engine, checkpoints,
 data preparation, metrics, and one quality check on scikit-learn's digits.
 
 Every model here is tiny (``GANConfig.dry_run``) except the quality test, which trains the real MLP GAN
@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.data.image_io import LoadedImage
 from core.errors import ConfigError
-from core.gan import GANConfig, GANTrainer, SpectralNorm, diff_augment, prepare_images
-from core.gan_metrics import memorisation_share, nearest_distances, split_dataset, tstr
-from core.image_io import LoadedImage
-from core.training import RunLimits, TrainingRun
+from core.generators.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.generators.engine import RunLimits, TrainingRun
+from core.generators.gan import GANConfig, GANTrainer, SpectralNorm, diff_augment, prepare_images
+from core.generators.gan_metrics import memorisation_share, nearest_distances, split_dataset, tstr
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -342,7 +342,7 @@ def test_other_kind_refused():
 def test_config_that_does_not_fit_the_weights_refused(change):
     payload = load_checkpoint(good_checkpoint_bytes(), "model.pt", "gan")
     payload["config"] = {**payload["config"], **change}
-    from core.gan import payload_digest
+    from core.generators.gan import payload_digest
 
     payload["integrity"] = payload_digest(payload)  # a consistent file, just a wrong config
     with pytest.raises(CheckpointError):

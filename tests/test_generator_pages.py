@@ -9,7 +9,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoint import save_checkpoint
+from core.generators.checkpoint import save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 

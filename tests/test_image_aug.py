@@ -1,4 +1,4 @@
-"""Tests for core.image_aug: geometry, photometry, sampling, determinism and configuration checks.
+"""Tests for core.augment.image: geometry, photometry, sampling, determinism and configuration checks.
 
 Expected images are built with numpy alone (slicing, np.rot90, np.flip, np.roll, np.pad) or from
 coordinates derived by hand from the module docstring; affine_matrix is only ever compared with
@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import ConfigError
-from core.image_aug import (
+from core.augment.image import (
     CONFIG_FORMAT,
     FILL_MODES,
     MAX_VARIANT_SEED,
@@ -37,6 +36,7 @@ from core.image_aug import (
     sample_params,
     variant_rng,
 )
+from core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -364,7 +364,7 @@ def test_identity_config_returns_the_image():
 _SUBPROCESS = """
 import hashlib, sys
 import numpy as np
-from core.image_aug import ImageAugConfig, augment
+from core.augment.image import ImageAugConfig, augment
 config = ImageAugConfig.from_json(sys.argv[1])
 image = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
 h = hashlib.sha256()

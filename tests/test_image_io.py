@@ -1,4 +1,4 @@
-"""Tests for core.image_io: every format and mode, EXIF orientation, hostile files and zip archives.
+"""Tests for core.data.image_io: every format and mode, EXIF orientation, hostile files and zip archives.
 
 Fixtures are built here in memory with Pillow, numpy and zipfile; expected pixels are computed with
 numpy from the values written, never by calling the code under test.
@@ -19,8 +19,7 @@ import pytest
 from PIL import Image, ImageFile
 from skimage.color import lab2rgb
 
-from core.errors import InputError
-from core.image_io import (
+from core.data.image_io import (
     MAX_PIXELS,
     LoadedImage,
     LoadProblem,
@@ -29,6 +28,7 @@ from core.image_io import (
     load_files,
     load_zip,
 )
+from core.errors import InputError
 
 # --------------------------------------------------------------------------------------------------
 # Helpers

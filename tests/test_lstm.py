@@ -1,4 +1,4 @@
-"""Tests for core.lstm: corpus, model, trainer, sampling, checkpoints, and learning on real prose."""
+"""Tests for core.generators.lstm: corpus, model, trainer, sampling, checkpoints, and learning on prose."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from collections import Counter
 import pytest
 import torch
 
-from core.checkpoint import CheckpointError, checkpoint_hash, load_checkpoint, save_checkpoint
+from core.data.text_io import TextExample
+from core.data.texts import load_reviews, pydoc_sentences
 from core.errors import ConfigError
-from core.lstm import (
+from core.generators.checkpoint import CheckpointError, checkpoint_hash, load_checkpoint, save_checkpoint
+from core.generators.engine import RunLimits, TrainingRun
+from core.generators.lstm import (
     EOL,
     UNK,
     Corpus,
@@ -24,9 +27,6 @@ from core.lstm import (
     payload_digest,
     tokenize,
 )
-from core.text_io import TextExample
-from core.text_samples import load_reviews, pydoc_sentences
-from core.training import RunLimits, TrainingRun
 
 TINY = LSTMConfig.dry_run()
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.image_aug import PRESETS, ImageAugConfig
+from core.augment.image import PRESETS, ImageAugConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = "pages/images.py"

@@ -1,4 +1,4 @@
-"""Tests for core.preview: tile fitting, RGB conversion, grid layout and the parameters shown.
+"""Tests for core.present.grids: tile fitting, RGB conversion, grid layout and the parameters shown.
 
 Expected pixels come from np.repeat / np.kron and hand-computed sizes, never from the code under test.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.image_aug import PRESETS, ImageAugConfig, sample_params, variant_rng
-from core.preview import fit_tile, make_grid, preview_grid, preview_variants, to_rgb
+from core.augment.image import PRESETS, ImageAugConfig, sample_params, variant_rng
+from core.present.grids import fit_tile, make_grid, preview_grid, preview_variants, to_rgb
 
 
 def random_image(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:

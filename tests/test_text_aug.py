@@ -1,8 +1,8 @@
-"""Tests for core.text_aug: EDA's SR, RI, RS, RD and AEDA's PI, edits, determinism and configuration.
+"""Tests for core.augment.text: EDA's SR, RI, RS, RD and AEDA's PI, edits, determinism and configuration.
 
 Expectations never come from the module itself: words are found with this file's own regex, synonyms
 are checked against NLTK's WordNet queried directly (``wn.synsets`` and ``lemma_names``), stop words
-against core.stopwords, and EDA's table is written out from the paper. Sentences are real English:
+against core.augment.stopwords, and EDA's table is written out from the paper. Sentences are real English:
 CPython's own documentation (``pydoc_data.topics``) plus hand-written ones with punctuation,
 contractions, numbers, capitals, line breaks and runs of spaces.
 """
@@ -24,10 +24,9 @@ from pydoc_data.topics import topics
 
 import pytest
 
-from core import wordnet
-from core.errors import ConfigError
-from core.stopwords import STOP_WORDS
-from core.text_aug import (
+from core.augment import wordnet
+from core.augment.stopwords import STOP_WORDS
+from core.augment.text import (
     CONFIG_FORMAT,
     OPERATIONS,
     TextAugConfig,
@@ -38,6 +37,7 @@ from core.text_aug import (
     highlight_html,
     variant_operations,
 )
+from core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ SENTENCES = doc_sentences() + HAND_WRITTEN
 
 @pytest.fixture(scope="module")
 def wn():
-    """NLTK's WordNet, from the folder core.wordnet puts on NLTK's path."""
+    """NLTK's WordNet, from the folder core.augment.wordnet puts on NLTK's path."""
     try:
         wordnet.reader()
     except wordnet.WordNetMissing as exc:
@@ -599,7 +599,7 @@ def test_each_number_changes_the_result_somewhere(wn, a, b):
 
 HASH_SCRIPT = """
 import json, sys
-from core.text_aug import OPERATIONS, TextAugConfig, augment_text
+from core.augment.text import OPERATIONS, TextAugConfig, augment_text
 texts = json.loads(sys.stdin.read())
 config = TextAugConfig(operations=OPERATIONS, combine=True)
 out = [augment_text(t, config, 2024, i, v)[0] for i, t in enumerate(texts) for v in range(3)]

@@ -1,4 +1,4 @@
-"""Tests for core.text_io: encodings, line breaks, hostile files, CSV layouts, summaries and charts.
+"""Tests for core.data.text_io: encodings, line breaks, hostile files, CSV layouts, summaries and charts.
 
 Fixtures are built here in memory from bytes literals, :mod:`codecs`, :mod:`csv` and Pillow; expected texts
 come from the values written and expected statistics are worked out by hand in the comments, never by
@@ -16,9 +16,8 @@ import zipfile
 import pytest
 from PIL import Image
 
-from core.errors import InputError
-from core.image_io import LoadProblem
-from core.text_io import (
+from core.data.image_io import LoadProblem
+from core.data.text_io import (
     LengthStats,
     TextDataset,
     TextExample,
@@ -33,6 +32,7 @@ from core.text_io import (
     split_lines,
     summarize_text,
 )
+from core.errors import InputError
 
 # --------------------------------------------------------------------------------------------------
 # Helpers

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import wordnet
-from core.text_aug import TextAugConfig
+from core.augment import wordnet
+from core.augment.text import TextAugConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = "pages/text.py"

@@ -1,4 +1,4 @@
-"""Tests for core.wordnet: the lexnames table, installing from Debian's files, synonyms, errors, CLI.
+"""Tests for core.augment.wordnet: the lexnames table, installing from Debian's files, synonyms, errors, CLI.
 
 The lexnames table is checked against WordNet's own manual page (lexnames(5WN)) where it is installed,
 and against the lexicographer file numbers WordNet's data files use; synonyms against NLTK's WordNet
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core import wordnet
+from core.augment import wordnet
 
 REPO = Path(__file__).resolve().parents[1]
 MAN_PAGE = Path("/usr/share/man/man5/lexnames.5WN.gz")
@@ -252,7 +252,7 @@ def test_missing_wordnet_says_how_to_get_it(tmp_path):
     code = f"""
 import nltk
 from pathlib import Path
-from core import wordnet
+from core.augment import wordnet
 wordnet.DATA_DIR = Path({str(tmp_path)!r})
 nltk.data.path[:] = []
 print(wordnet.available())

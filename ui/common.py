@@ -14,15 +14,15 @@ from typing import Any
 
 import streamlit as st
 
-from core import wordnet
+from core.augment import wordnet
 from core.errors import AugLabError
 
 # Session-state keys that are not widgets, defined once.
 IMAGE_DATASET = "images.dataset"  # the ImageDataset the Images page works on
 IMAGE_UPLOAD_SIGNATURE = "images.upload_signature"  # which uploads IMAGE_DATASET was decoded from
 TEXT_DATASET = "text.dataset"  # the TextDataset the Text page works on
-SYNTHETIC_IMAGES = "synthetic.images"  # list[core.pool.SyntheticImage] the GAN page generated
-SYNTHETIC_TEXTS = "synthetic.texts"  # list[core.pool.SyntheticText] the LSTM page generated
+SYNTHETIC_IMAGES = "synthetic.images"  # list[core.generators.pool.SyntheticImage] the GAN page generated
+SYNTHETIC_TEXTS = "synthetic.texts"  # list[core.generators.pool.SyntheticText] the LSTM page generated
 SYNTHETIC_SOURCES = "synthetic.sources"  # {"images"|"text": [SyntheticSource dicts]}: each generate call
 SYNTHETIC_CHECKPOINTS = "synthetic.checkpoints"  # sha256 -> checkpoint bytes the pool came from
 

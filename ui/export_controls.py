@@ -10,11 +10,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.blend import BALANCE, SOURCES, Plan, Recipe, SyntheticSource
-from core.datasets import DIGITS
-from core.export import export_images, export_text
-from core.image_aug import PRESETS, ImageAugConfig
-from core.text_aug import TextAugConfig
+from core.augment.image import PRESETS, ImageAugConfig
+from core.augment.text import TextAugConfig
+from core.data.images import DIGITS
+from core.dataset.blend import BALANCE, SOURCES, Plan, Recipe, SyntheticSource
+from core.dataset.export import export_images, export_text
 from ui.common import (
     IMAGE_DATASET,
     KEEP,
@@ -54,8 +54,8 @@ def sources(kind: str) -> tuple[Any, list, list[SyntheticSource]]:
 
 def use_builtin(kind: str) -> None:
     """Load a built-in dataset as if it had been picked on the Images or Text page."""
-    from core.datasets import BUILTIN
-    from core.text_samples import REVIEWS, TEXT_SAMPLES
+    from core.data.images import BUILTIN
+    from core.data.texts import REVIEWS, TEXT_SAMPLES
     from ui import image_controls, text_controls
 
     # The Images / Text pages rebuild their dataset from their pickers: point those at it too.

@@ -8,12 +8,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.datasets import BUILTIN, DIGITS, ImageDataset
-from core.gan import GANConfig, GANTrainer, prepare_images
-from core.gan_metrics import memorisation_share, split_dataset, tstr
-from core.pool import SyntheticImage
-from core.preview import fit_tile, make_grid, to_rgb
-from core.training import TrainingRun
+from core.data.images import BUILTIN, DIGITS, ImageDataset
+from core.generators.engine import TrainingRun
+from core.generators.gan import GANConfig, GANTrainer, prepare_images
+from core.generators.gan_metrics import memorisation_share, split_dataset, tstr
+from core.generators.pool import SyntheticImage
+from core.present.grids import fit_tile, make_grid, to_rgb
 from ui.common import IMAGE_DATASET, KEEP, SYNTHETIC_IMAGES, init, record_generation
 from ui.training import Entry
 

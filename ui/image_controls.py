@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.datasets import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
-from core.image_aug import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
-from core.image_io import LoadProblem, LoadResult, load_files
+from core.augment.image import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
+from core.data.image_io import LoadProblem, LoadResult, load_files
+from core.data.images import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
 from ui.common import IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE, KEEP, init, read_fields, seed_input, set_fields
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]

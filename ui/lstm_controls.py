@@ -6,11 +6,11 @@ import json
 
 import streamlit as st
 
-from core.lstm import LSTMConfig, LSTMTrainer, build_corpus
-from core.pool import SyntheticText
-from core.text_io import TextDataset
-from core.text_samples import PYDOC_TOPICS, TEXT_SAMPLES
-from core.training import TrainingRun
+from core.data.text_io import TextDataset
+from core.data.texts import PYDOC_TOPICS, TEXT_SAMPLES
+from core.generators.engine import TrainingRun
+from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus
+from core.generators.pool import SyntheticText
 from ui.common import KEEP, SYNTHETIC_TEXTS, TEXT_DATASET, init, record_generation
 from ui.training import Entry
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import wordnet
-from core.errors import AugLabError, ConfigError
-from core.text_aug import (
+from core.augment import wordnet
+from core.augment.text import (
     EDA_TABLE,
     OPERATION_NAMES,
     OPERATIONS,
@@ -14,7 +13,7 @@ from core.text_aug import (
     TextAugConfig,
     eda_preset,
 )
-from core.text_io import (
+from core.data.text_io import (
     TextDataset,
     csv_columns,
     label_count_figure,
@@ -23,8 +22,9 @@ from core.text_io import (
     load_txt,
     paste_dataset,
 )
-from core.text_io import summarize_text as summarize
-from core.text_samples import TEXT_SAMPLES
+from core.data.text_io import summarize_text as summarize
+from core.data.texts import TEXT_SAMPLES
+from core.errors import AugLabError, ConfigError
 from ui.common import KEEP, TEXT_DATASET, init, read_fields, seed_input, set_fields
 
 PREFIX = "txt"

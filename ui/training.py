@@ -19,10 +19,10 @@ from typing import Any
 import streamlit as st
 import torch
 
-from core.charts import loss_figure
-from core.checkpoint import checkpoint_hash, load_checkpoint, save_checkpoint
 from core.errors import AugLabError
-from core.training import RunLimits, TrainingRun, describe_device, pick_device
+from core.generators.checkpoint import checkpoint_hash, load_checkpoint, save_checkpoint
+from core.generators.engine import RunLimits, TrainingRun, describe_device, pick_device
+from core.present.charts import loss_figure
 from ui.common import KEEP, init
 
 # The worker shares the server process with Streamlit's threads. Measured here (2 cores, digits GAN):

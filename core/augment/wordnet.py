@@ -27,7 +27,7 @@ from typing import Any
 
 from core.errors import AugLabError
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "nltk_data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "nltk_data"
 CORPUS_DIR = DATA_DIR / "corpora" / "wordnet"
 DEBIAN_DIR = Path("/usr/share/wordnet")
 DOWNLOAD_TIMEOUT_S = 20

@@ -30,7 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.config_io import from_mapping, parse_json
+from core.config import from_mapping, parse_json
 from core.errors import ConfigError
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")

@@ -3,7 +3,7 @@
 Nothing here writes to disk. Bytes are decoded as UTF-8 (with or without a byte-order mark), UTF-16 or
 UTF-32 when they start with a byte-order mark, and otherwise as Latin-1 with a visible notice. Every problem
 a user can cause becomes an :class:`~core.errors.InputError` when the whole file is unusable (empty,
-binary, no text, a missing column), or a :class:`~core.image_io.LoadProblem` for one CSV row, so one bad
+binary, no text, a missing column), or a :class:`~core.data.image_io.LoadProblem` for one CSV row, so one bad
 row never stops the others. Anything done to the data on the way (NULs removed, blank lines skipped, a
 fallback encoding) is reported as a notice: a sentence that names the file.
 
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from core.datasets import UNLABELLED, count_labels
+from core.data.image_io import LoadProblem
+from core.data.images import UNLABELLED, count_labels
 from core.errors import InputError
-from core.image_io import LoadProblem
 
 # Python's csv module refuses fields over 128 KiB by default, but one example (a long document) may be
 # megabytes. The limit is process-wide, so raise it once, here at import, and never lower a larger limit

@@ -38,7 +38,7 @@ from typing import IO, Any
 import cv2
 import numpy as np
 
-from core.blend import SPLITS, Label, Plan, PlannedItem, Recipe, counts_of, plan
+from core.dataset.blend import SPLITS, Label, Plan, PlannedItem, Recipe, counts_of, plan
 from core.errors import ConfigError, InputError
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks in
@@ -72,7 +72,7 @@ class ExportSummary:
 
     Attributes:
         path: The archive written.
-        counts: ``counts[split][class][source]``, as :meth:`core.blend.Plan.counts`.
+        counts: ``counts[split][class][source]``, as :meth:`core.dataset.blend.Plan.counts`.
         items: Examples written.
         bytes_written: Size of the archive, in bytes.
         seconds: Wall time of the export, in seconds.
@@ -268,7 +268,7 @@ def export_images(
     """Write an image dataset zip: class folders per split, ``manifest.csv``, ``recipe.json``.
 
     Args:
-        plan: From :func:`core.blend.plan` with the same recipe.
+        plan: From :func:`core.dataset.blend.plan` with the same recipe.
         originals: The originals (``LoadedImage``-like, with ``.array`` and ``.name``) in the order
             their labels were planned, or a callable ``index -> uint8 array`` (fetched once per run of
             consecutive items of the same original).
@@ -284,7 +284,7 @@ def export_images(
     Raises:
         ConfigError: The plan is not an image plan, or the destination cannot hold a file.
     """
-    from core.image_aug import augment
+    from core.augment.image import augment
 
     if plan.kind != "images" or recipe.kind != "images":
         raise ConfigError("export_images needs an image recipe and plan; use export_text for text.")
@@ -371,12 +371,12 @@ def export_text(
     Rows of ``data.csv`` (UTF-8, a header line ``id,text,label,split,source``) and ``data.jsonl`` (one
     object per line with the same keys) are in plan order; an unlabelled row has an empty label in the
     CSV and ``null`` in the JSON lines. ``data.csv`` loads with
-    ``core.text_io.load_csv(data, name, "text", "label")``. The manifest's ``path`` is the row id, its
+    ``core.data.text_io.load_csv(data, name, "text", "label")``. The manifest's ``path`` is the row id, its
     ``params`` the edits of augmented rows (op, position, old, new), its ``sha256`` that of the row's
     UTF-8 text.
 
     Args:
-        plan: From :func:`core.blend.plan` with the same recipe.
+        plan: From :func:`core.dataset.blend.plan` with the same recipe.
         originals: The original ``TextExample`` s, in the order their labels were planned.
         synthetic: The synthetic pool (``SyntheticText``), in the order its labels were planned.
         recipe: The recipe; its augmentation and seed make the augmented rows.
@@ -388,9 +388,9 @@ def export_text(
 
     Raises:
         ConfigError: The plan is not a text plan, or the destination cannot hold a file.
-        core.wordnet.WordNetMissing: The augmentation uses synonyms and WordNet is not installed.
+        core.augment.wordnet.WordNetMissing: The augmentation uses synonyms and WordNet is not installed.
     """
-    from core.text_aug import augment_text
+    from core.augment.text import augment_text
 
     if plan.kind != "text" or recipe.kind != "text":
         raise ConfigError("export_text needs a text recipe and plan; use export_images for images.")
@@ -489,8 +489,8 @@ def load_export(data: bytes, name: str) -> dict[str, Any]:
     Raises:
         InputError: Not a readable zip, or no image in it.
     """
-    from core.datasets import ImageDataset
-    from core.image_io import load_zip
+    from core.data.image_io import load_zip
+    from core.data.images import ImageDataset
 
     result = load_zip(data, name)
     out = {split: ImageDataset(name=f"{name} ({split})") for split in SPLITS}
@@ -522,8 +522,8 @@ def resolve_images(recipe: Recipe, notify: Callable[[str], None]) -> list[Any]:
     Raises:
         InputError: An input is missing, or yields no image.
     """
-    from core.datasets import load_digits
-    from core.image_io import load_files
+    from core.data.image_io import load_files
+    from core.data.images import load_digits
 
     images: list[Any] = []
     for source in recipe.inputs:
@@ -546,12 +546,12 @@ def resolve_text(recipe: Recipe, notify: Callable[[str], None]) -> list[Any]:
     Raises:
         InputError: An input is missing or unusable.
     """
-    from core.text_io import load_csv, load_txt
+    from core.data.text_io import load_csv, load_txt
 
     examples: list[Any] = []
     for source in recipe.inputs:
         if source in ("reviews", "sentences"):
-            from core.text_samples import PYDOC, REVIEWS, TEXT_SAMPLES
+            from core.data.texts import PYDOC, REVIEWS, TEXT_SAMPLES
 
             dataset = TEXT_SAMPLES[REVIEWS if source == "reviews" else PYDOC]()
         else:
@@ -570,8 +570,8 @@ def resolve_text(recipe: Recipe, notify: Callable[[str], None]) -> list[Any]:
 def regenerate_synthetic(recipe: Recipe, notify: Callable[[str], None]) -> tuple[list[Any], dict[str, bytes]]:
     """Samples of the recipe's generator sources, and the checkpoints as ``generators/<sha>.pt``.
 
-    Needs ``core.gan`` (images) or ``core.lstm`` (text); when that module or torch is missing, the
-    synthetic samples are skipped with a note.
+    Needs ``core.generators.gan`` (images) or ``core.generators.lstm`` (text); when that module or
+    torch is missing, the synthetic samples are skipped with a note.
 
     Raises:
         ConfigError: A checkpoint's sha256 differs from the recipe's.
@@ -579,11 +579,11 @@ def regenerate_synthetic(recipe: Recipe, notify: Callable[[str], None]) -> tuple
     """
     if not recipe.include_synthetic or not recipe.synthetic:
         return [], {}
-    module = "core.gan" if recipe.kind == "images" else "core.lstm"
+    module = "core.generators.gan" if recipe.kind == "images" else "core.generators.lstm"
     try:
         trainer_module = __import__(module, fromlist=["_"])
-        from core.checkpoint import checkpoint_hash, load_checkpoint
-        from core.pool import SyntheticImage, SyntheticText
+        from core.generators.checkpoint import checkpoint_hash, load_checkpoint
+        from core.generators.pool import SyntheticImage, SyntheticText
     except ImportError as exc:
         notify(f"{module} is not available ({exc}); the synthetic samples of the recipe were skipped.")
         return [], {}

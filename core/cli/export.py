@@ -3,7 +3,7 @@
 The recipe is the ``recipe.json`` the page downloads (or one found inside an exported archive); its
 inputs and generator checkpoints are read from the paths it names. Progress is printed once a
 second to stderr. A recipe that cannot be used raises :class:`~core.errors.ConfigError` or
-:class:`~core.errors.InputError`, which ``core.__main__.main`` turns into exit status 2.
+:class:`~core.errors.InputError`, which ``core.cli.main.main`` turns into exit status 2.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def _progress_printer(interval_s: float = 1.0):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core.blend import Recipe
-    from core.export import run_export
+    from core.dataset.blend import Recipe
+    from core.dataset.export import run_export
 
     path = Path(args.recipe)
     if not path.is_file():

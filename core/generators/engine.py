@@ -1,6 +1,6 @@
 """The training engine: runs a model's optimisation steps in a worker thread that a page can poll.
 
-A :class:`Trainer` (``core.gan.GANTrainer``, ``core.lstm.LSTMTrainer``) knows its model, data and
+A :class:`Trainer` (``gan.GANTrainer``, ``lstm.LSTMTrainer``) knows its model, data and
 optimiser and does one step at a time, with no threads and no I/O. :class:`TrainingRun` wraps it:
 
 - ``start(limits)`` runs steps in a daemon thread until a step count or a time budget is reached,

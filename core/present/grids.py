@@ -7,7 +7,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from core.image_aug import AffineParams, ImageAugConfig, apply_params, sample_params, variant_rng
+from core.augment.image import AffineParams, ImageAugConfig, apply_params, sample_params, variant_rng
 
 
 def to_rgb(image: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ def preview_variants(
 ) -> tuple[list[np.ndarray], list[AffineParams]]:
     """The first ``count`` variants of item ``index``, sized for display.
 
-    Parameters are sampled for the image at full size, exactly as :func:`core.image_aug.augment`
+    Parameters are sampled for the image at full size, exactly as :func:`core.augment.image.augment`
     samples them, so the table beside the preview shows what an export would use. An image larger
     than the tile is reduced first and its pixel shifts scaled with it: the warp then costs the
     tile's size, not the photo's, and looks the same on screen.

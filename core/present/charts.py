@@ -15,7 +15,7 @@ def loss_figure(
     """One line per named loss against the step, plus dashed horizontal baselines.
 
     Args:
-        history: Loss name -> (step, value) points, as core.training snapshots hold them.
+        history: Loss name -> (step, value) points, as core.generators.engine snapshots hold them.
         baselines: Name -> constant value (e.g. the unigram model's bits per character).
         y_title: The y axis title.
     """

@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from core.text_io import TextDataset, TextExample, load_csv
+from core.data.text_io import TextDataset, TextExample, load_csv
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 REVIEWS = "Product reviews (24, positive / negative)"
 PYDOC = "Python documentation sentences (300, unlabelled)"
 PYDOC_TOPICS = "Python documentation, every topic (about 450,000 characters of prose and code, unlabelled)"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from core.image_io import LoadedImage, LoadProblem
+from core.data.image_io import LoadedImage, LoadProblem
 
 UNLABELLED = "(unlabelled)"
 """Class name used in summaries for images without a label."""

@@ -6,8 +6,8 @@ Three parts, in the nanoGPT / pytorch-examples shape:
 - :func:`build_corpus`: examples -> a sorted vocabulary and encoded training and validation ids (the
   *tail* of the text is held out, so validation measures how well the model writes text it never saw);
 - :class:`LSTMModel` (embedding -> stacked LSTM -> linear, with :meth:`LSTMModel.generate`) and
-  :class:`LSTMTrainer`, which implements :class:`core.training.Trainer` and saves checkpoints in the
-  :mod:`core.checkpoint` format.
+  :class:`LSTMTrainer`, which implements :class:`core.generators.engine.Trainer` and saves checkpoints in the
+  :mod:`core.generators.checkpoint` format.
 
 No I/O happens here. Randomness never touches torch's global generator (Streamlit serves sessions as
 threads of one process): weight initialisation, batch windows, dropout masks and sampling each draw from
@@ -37,11 +37,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.checkpoint import FORMAT_VERSION, CheckpointError
-from core.config_io import from_mapping
+from core.config import from_mapping
+from core.data.text_io import TextExample
 from core.errors import ConfigError
-from core.text_io import TextExample
-from core.training import pick_device
+from core.generators.checkpoint import FORMAT_VERSION, CheckpointError
+from core.generators.engine import pick_device
 
 EOL = "<eol>"  # line end: closes every example; also the start-of-line context for sampling
 UNK = "<unk>"  # a token seen only outside the training split, or beyond the word vocabulary
@@ -574,7 +574,7 @@ def stream_bits(
 
 
 class LSTMTrainer:
-    """Trains an :class:`LSTMModel` on a :class:`Corpus`; implements :class:`core.training.Trainer`.
+    """Trains an :class:`LSTMModel` on a :class:`Corpus`; implements :class:`core.generators.engine.Trainer`.
 
     Thread safety: ``step``, ``validate``, ``preview``, ``sample``, ``state`` and ``checkpoint`` hold
     one lock, so a page may sample while the engine's worker thread trains.
@@ -844,7 +844,7 @@ class LSTMTrainer:
             self.last_val_bpc = state.get("last_val_bpc")
 
     def checkpoint(self) -> dict[str, Any]:
-        """The dict for :func:`core.checkpoint.save_checkpoint`; loads with ``weights_only=True``."""
+        """The dict for :func:`checkpoint.save_checkpoint`; loads with ``weights_only=True``."""
         with self._lock:
             state = self.state()
             payload = {
@@ -871,7 +871,7 @@ class LSTMTrainer:
     def from_checkpoint(
         cls, payload: dict[str, Any], corpus: Corpus | None = None, device: torch.device | str | None = None
     ) -> LSTMTrainer:
-        """A trainer from :meth:`checkpoint`'s dict (as :func:`core.checkpoint.load_checkpoint` returns it).
+        """A trainer from :meth:`checkpoint`'s dict (as :func:`checkpoint.load_checkpoint` returns it).
 
         Args:
             payload: The checkpoint dict.

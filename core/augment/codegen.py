@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.image_aug import ImageAugConfig
-from core.text_aug import TextAugConfig
+from core.augment.image import ImageAugConfig
+from core.augment.text import TextAugConfig
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,11 @@ def _num(value: float) -> str:
 
 
 def auglab_snippet(config: ImageAugConfig, seed: int) -> Snippet:
-    """Code that reproduces the preview exactly with ``core.image_aug``."""
+    """Code that reproduces the preview exactly with ``core.augment.image``."""
     code = f'''import numpy as np
 from PIL import Image
 
-from core.image_aug import ImageAugConfig, augment
+from core.augment.image import ImageAugConfig, augment
 
 config = ImageAugConfig.from_json("""
 {config.to_json()}
@@ -176,8 +176,8 @@ def snippets(config: ImageAugConfig, seed: int) -> list[Snippet]:
 
 
 def text_snippet(config: TextAugConfig, seed: int) -> Snippet:
-    """Code that reproduces the text preview exactly with ``core.text_aug``."""
-    code = f'''from core.text_aug import TextAugConfig, augment_text
+    """Code that reproduces the text preview exactly with ``core.augment.text``."""
+    code = f'''from core.augment.text import TextAugConfig, augment_text
 
 config = TextAugConfig.from_json("""
 {config.to_json()}

@@ -39,10 +39,10 @@ from typing import Any
 
 import regex
 
-from core import wordnet
-from core.config_io import from_mapping, parse_json
+from core.augment import wordnet
+from core.augment.stopwords import STOP_WORDS
+from core.config import from_mapping, parse_json
 from core.errors import ConfigError
-from core.stopwords import STOP_WORDS
 
 OPERATIONS = ("SR", "RI", "RS", "RD", "PI")
 OPERATION_NAMES = {
@@ -177,7 +177,7 @@ def synonyms(word: str) -> list[str]:
     """WordNet synonyms of ``word`` (sorted; multi-word ones with spaces; never the word itself).
 
     Raises:
-        core.wordnet.WordNetMissing: WordNet is not installed.
+        core.augment.wordnet.WordNetMissing: WordNet is not installed.
     """
     return list(wordnet.synonyms(word))
 
@@ -515,7 +515,7 @@ def augment_text_detailed(
 
     Raises:
         ConfigError: ``seed``, ``index`` or ``variant`` is not a whole number in range.
-        core.wordnet.WordNetMissing: SR or RI is asked for and WordNet is not installed.
+        core.augment.wordnet.WordNetMissing: SR or RI is asked for and WordNet is not installed.
     """
     ops, (out, edits, segments) = _augment(text, config, seed, index, variant, detailed=True)
     return TextVariant(out, edits, segments, ops)

@@ -3,7 +3,7 @@
 A :class:`Recipe` says what the user takes away (which originals, how many augmented variants, how
 many synthetic samples, balancing, a size cap, split fractions); :func:`plan` turns it and the labels
 of the originals and of the synthetic pool into a list of :class:`PlannedItem` without decoding
-anything. :mod:`core.export` then computes and writes the items one at a time.
+anything. :mod:`core.dataset.export` then computes and writes the items one at a time.
 
 Rules the plan keeps, whatever the recipe:
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from core.config_io import from_mapping, parse_json
+from core.config import from_mapping, parse_json
 from core.errors import ConfigError
 
 RECIPE_FORMAT = "auglab.recipe/1"
@@ -191,10 +191,10 @@ class Recipe:
     def aug_config(self) -> Any:
         """The augmentation as an ``ImageAugConfig`` (images) or ``TextAugConfig`` (text)."""
         if self.kind == "images":
-            from core.image_aug import ImageAugConfig
+            from core.augment.image import ImageAugConfig
 
             return ImageAugConfig.from_dict(dict(self.augmentation))
-        from core.text_aug import TextAugConfig
+        from core.augment.text import TextAugConfig
 
         try:
             return TextAugConfig.from_dict(dict(self.augmentation))

@@ -1,6 +1,6 @@
 """``python -m core train-gan | sample-gan | train-lstm | sample-lstm``: the generator pages, headless.
 
-Training goes through the same engine as the pages (core.training.TrainingRun); progress is printed
+Training goes through the same engine as the pages (core.generators.engine.TrainingRun); progress is printed
 once a second. Checkpoints are the pages' own ``.pt`` files, in both directions.
 """
 
@@ -14,21 +14,21 @@ from pathlib import Path
 
 import cv2
 
-from core.datasets import BUILTIN, DIGITS, ImageDataset
+from core.data.images import BUILTIN, DIGITS, ImageDataset
 from core.errors import ConfigError
 
 # torch-backed modules load inside the commands, so `python -m core augment` never imports torch.
 
 
 def _limits(args: argparse.Namespace):
-    from core.training import RunLimits
+    from core.generators.engine import RunLimits
 
     return RunLimits(max_steps=args.steps, budget_s=None if args.steps and not args.seconds else args.seconds)
 
 
 def _train(run, limits) -> None:
     """Run to the limits, printing one progress line a second; Ctrl-C stops gracefully."""
-    from core.training import describe_device, pick_device
+    from core.generators.engine import describe_device, pick_device
 
     print(f"training on {describe_device(pick_device())}", file=sys.stderr)
     run.start(limits)
@@ -46,7 +46,7 @@ def _train(run, limits) -> None:
 
 
 def _write_checkpoint(payload: dict, out: str) -> None:
-    from core.checkpoint import checkpoint_hash, save_checkpoint
+    from core.generators.checkpoint import checkpoint_hash, save_checkpoint
 
     data = save_checkpoint(payload)
     Path(out).write_bytes(data)
@@ -54,7 +54,7 @@ def _write_checkpoint(payload: dict, out: str) -> None:
 
 
 def _read_checkpoint(path: str, kind: str) -> tuple[dict, str]:
-    from core.checkpoint import checkpoint_hash, load_checkpoint
+    from core.generators.checkpoint import checkpoint_hash, load_checkpoint
 
     p = Path(path)
     if not p.is_file():
@@ -66,7 +66,7 @@ def _read_checkpoint(path: str, kind: str) -> tuple[dict, str]:
 def _image_data(source: str) -> ImageDataset:
     if source == "digits":
         return BUILTIN[DIGITS]()
-    from core.__main__ import _load_inputs
+    from core.cli.data import _load_inputs
 
     result = _load_inputs([source])
     for problem in result.problems:
@@ -77,8 +77,8 @@ def _image_data(source: str) -> ImageDataset:
 
 
 def cmd_train_gan(args: argparse.Namespace) -> int:
-    from core.gan import GANConfig, GANTrainer, prepare_images
-    from core.training import TrainingRun
+    from core.generators.engine import TrainingRun
+    from core.generators.gan import GANConfig, GANTrainer, prepare_images
 
     dataset = _image_data(args.data)
     config = GANConfig(
@@ -104,7 +104,7 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_gan(args: argparse.Namespace) -> int:
-    from core.gan import GANTrainer
+    from core.generators.gan import GANTrainer
 
     payload, digest = _read_checkpoint(args.checkpoint, "gan")
     trainer = GANTrainer.from_checkpoint(payload)
@@ -124,8 +124,8 @@ def cmd_sample_gan(args: argparse.Namespace) -> int:
 
 
 def _text_data(args: argparse.Namespace):
-    from core.text_io import load_csv, load_txt
-    from core.text_samples import PYDOC, PYDOC_TOPICS, REVIEWS, TEXT_SAMPLES
+    from core.data.text_io import load_csv, load_txt
+    from core.data.texts import PYDOC, PYDOC_TOPICS, REVIEWS, TEXT_SAMPLES
 
     named = {"pydoc": PYDOC_TOPICS, "sentences": PYDOC, "reviews": REVIEWS}
     if args.data in named:
@@ -139,8 +139,8 @@ def _text_data(args: argparse.Namespace):
 
 
 def cmd_train_lstm(args: argparse.Namespace) -> int:
-    from core.lstm import LSTMConfig, LSTMTrainer, build_corpus
-    from core.training import TrainingRun
+    from core.generators.engine import TrainingRun
+    from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus
 
     dataset = _text_data(args)
     values = LSTMConfig().to_dict()
@@ -160,7 +160,7 @@ def cmd_train_lstm(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_lstm(args: argparse.Namespace) -> int:
-    from core.lstm import LSTMTrainer
+    from core.generators.lstm import LSTMTrainer
 
     payload, _ = _read_checkpoint(args.checkpoint, "lstm")
     trainer = LSTMTrainer.from_checkpoint(payload)

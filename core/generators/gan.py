@@ -3,11 +3,11 @@
 The pieces, in the order a page uses them:
 
 1. :class:`GANConfig`: a frozen, validated, JSON round-trippable description of the model and its training.
-2. :func:`prepare_images`: AugLab images (:class:`core.image_io.LoadedImage`) to an ``N x C x S x S``
+2. :func:`prepare_images`: AugLab images (:class:`core.data.image_io.LoadedImage`) to an ``N x C x S x S``
    float tensor in [-1, 1], integer labels and the sorted class names.
 3. :class:`GANTrainer`: one discriminator and one generator update per :meth:`GANTrainer.step`, a preview
-   grid from a fixed noise batch, ``state()``/``load_state()`` for :class:`core.training.TrainingRun`,
-   ``checkpoint()``/``from_checkpoint()`` in the :mod:`core.checkpoint` format, and ``generate()``.
+   grid from a fixed noise batch, ``state()``/``load_state()`` for :class:`engine.TrainingRun`,
+   ``checkpoint()``/``from_checkpoint()`` in the :mod:`core.generators.checkpoint` format, and ``generate()``.
 
 Randomness never comes from the global torch RNG (Streamlit serves every browser session as a thread
 of one process): the networks are built on the ``meta`` device (so constructing a layer draws
@@ -33,11 +33,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
-from core.checkpoint import FORMAT_VERSION, CheckpointError
-from core.config_io import from_mapping
+from core.config import from_mapping
+from core.data.image_io import LoadedImage
 from core.errors import ConfigError
-from core.image_io import LoadedImage
-from core.training import clone_state, pick_device
+from core.generators.checkpoint import FORMAT_VERSION, CheckpointError
+from core.generators.engine import clone_state, pick_device
 
 ARCHS = ("mlp", "dcgan")
 LOSSES = ("bce", "hinge")
@@ -574,7 +574,7 @@ def payload_digest(payload: dict[str, Any]) -> str:
 
 
 class GANTrainer:
-    """Trains a GAN one step at a time; implements :class:`core.training.Trainer`.
+    """Trains a GAN one step at a time; implements :class:`core.generators.engine.Trainer`.
 
     Attributes:
         config: The configuration.
@@ -599,7 +599,7 @@ class GANTrainer:
             labels: ``N`` class indices (ignored when unconditional).
             classes: Class names; ``len(classes) == config.n_classes`` when conditional.
             config: The configuration.
-            device: Default :func:`core.training.pick_device`.
+            device: Default :func:`core.generators.engine.pick_device`.
 
         Raises:
             ConfigError: The images, labels or classes do not fit the configuration.
@@ -795,7 +795,7 @@ class GANTrainer:
         self.rng.set_state(state["rng"])
 
     def checkpoint(self) -> dict[str, Any]:
-        """The :mod:`core.checkpoint` payload (plain tensors and JSON values, loadable with weights_only).
+        """The :mod:`checkpoint` payload (plain tensors and JSON values, loadable with weights_only).
 
         ``{"kind": "gan", "format_version", "model": {"generator", "discriminator"}, "config",
         "classes", "optimizer": {"generator", "discriminator"}, "steps", "rng", "integrity"}``;
@@ -830,14 +830,14 @@ class GANTrainer:
         device: torch.device | str | None = None,
         classes: list[str] | None = None,
     ) -> GANTrainer:
-        """Rebuild a trainer from :meth:`checkpoint` (e.g. via :func:`core.checkpoint.load_checkpoint`).
+        """Rebuild a trainer from :meth:`checkpoint` (e.g. via :func:`checkpoint.load_checkpoint`).
 
         Args:
             payload: The checkpoint dict.
             images: Training images to resume training (as from :func:`prepare_images`); None to
                 only sample.
             labels: Their class indices, into the checkpoint's classes (conditional models).
-            device: Default :func:`core.training.pick_device`.
+            device: Default :func:`core.generators.engine.pick_device`.
             classes: The class names behind ``labels``; when given they must equal the checkpoint's.
 
         Raises:
