@@ -57,6 +57,21 @@ def page_setup(title: str, icon: str) -> None:
     st.sidebar.divider()
 
 
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@;,?/")
+
+
+def literal(text: object) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it exactly as written.
+
+    Names and text that came from the user (file names, zip entries, labels, messages quoting them) go
+    through this before any ``st.markdown`` / ``st.error`` / ``st.caption``: every ASCII punctuation
+    mark gets a backslash (CommonMark's escape), so ``[y](http://x)`` is no link, ``**a**`` no bold,
+    ``:red[a]`` no colour, ``$x$`` no formula and ``<b>`` no tag. Line breaks become Markdown hard breaks.
+    """
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    return out.replace("\n", "  \n")
+
+
 @contextmanager
 def user_errors(what: str) -> Iterator[None]:
     """Show a user-caused error as a sentence and let the rest of the page carry on.
@@ -67,7 +82,7 @@ def user_errors(what: str) -> Iterator[None]:
     try:
         yield
     except AugLabError as exc:
-        st.error(f"{what}: {exc}", icon="⚠️")
+        st.error(f"{what}: {literal(exc)}", icon="⚠️")
 
 
 def init(key: str, value: Any) -> str:
