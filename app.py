@@ -1,65 +1,21 @@
-"""AugLab's landing page: what the app does and what this browser session has loaded."""
+"""AugLab's entry point: ``streamlit run app.py``. The router and the frame every page shares.
+
+Pages live in ``pages/`` (one thin file each) and are registered here with ``st.navigation``, so the
+menu shows proper names and icons and each page has a stable URL (``/images``, ``/text``, ...).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from core.augment.image import PRESETS
-from core.data.images import load_photos, summarize
-from core.present.grids import preview_grid
-from ui.common import (
-    IMAGE_DATASET,
-    PAGES,
-    SYNTHETIC_IMAGES,
-    SYNTHETIC_TEXTS,
-    TEXT_DATASET,
-    page_setup,
+from ui.common import PAGES, page_frame
+
+st.set_page_config(page_title="AugLab", page_icon=":material/science:", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(script, title=title, icon=icon, default=index == 0)
+        for index, (script, title, icon) in enumerate(PAGES)
+    ]
 )
-
-
-@st.cache_data(show_spinner=False)
-def _teaser() -> np.ndarray:
-    """Six variants of a bundled photo under the "Strong geometry" preset, in one row."""
-    photo = load_photos().images[0].array
-    grid, _ = preview_grid(photo, PRESETS["Strong geometry"], seed=0, index=0, count=5, tile=160, cols=6)
-    return grid
-
-
-page_setup("Home", ":material/science:")
-st.title("AugLab")
-st.markdown(
-    "Explore data augmentation and synthesis in the browser. Load images or text, tune the augmentation "
-    "and watch every variant change as you move a slider; train a small GAN or LSTM and watch it learn; "
-    "then export a blended, split dataset of real, augmented and synthetic examples with a manifest of "
-    "where each came from. Parameters carry the names and meaning of Keras' `ImageDataGenerator` and "
-    "EDA; every variant is reproducible from the seed you see."
-)
-st.image(_teaser(), caption="A photo and five variants (preset “Strong geometry”, seed 0)")
-links = st.columns(5)
-for col, (script, label, icon) in zip(links, PAGES[1:], strict=True):
-    col.page_link(script, label=label, icon=icon)
-
-st.subheader("In this session")
-images = st.session_state.get(IMAGE_DATASET)
-texts = st.session_state.get(TEXT_DATASET)
-pool_images = len(st.session_state.get(SYNTHETIC_IMAGES, []))
-pool_texts = len(st.session_state.get(SYNTHETIC_TEXTS, []))
-if images is None and texts is None:
-    st.info("Nothing loaded yet. Open **Images** or **Text** to pick a built-in sample or upload your own.")
-else:
-    cols = st.columns(4)
-    if images is not None:
-        classes = len(images.classes) or "unlabelled"
-        cols[0].metric(
-            "Images", f"{summarize(images.images).total:,}", help=f"{images.name}; classes: {classes}"
-        )
-    if texts is not None:
-        cols[1].metric("Text examples", f"{len(texts.examples):,}", help=texts.name)
-    cols[2].metric("Synthetic images", f"{pool_images:,}")
-    cols[3].metric("Synthetic lines", f"{pool_texts:,}")
-
-st.caption(
-    "Everything the pages do is also available headless: `python -m core --help`. "
-    "Uploaded files are decoded in memory and never written to disk."
-)
+page_frame()
+navigation.run()

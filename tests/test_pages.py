@@ -88,7 +88,7 @@ def test_a_preset_replaces_every_setting(images: AppTest) -> None:
 def test_settings_survive_switching_pages(images: AppTest) -> None:
     images.slider(key="img.shear_range").set_value(33.0).run()
     images.number_input(key="img.seed").set_value(42).run()
-    images.switch_page("app.py").run()
+    images.switch_page("pages/home.py").run()
     # the home page sees the loaded dataset: 5 scikit-image photos and scikit-learn's 2 sample images
     assert (images.metric[0].label, images.metric[0].value) == ("Images", "7")
     images.switch_page(IMAGES).run()

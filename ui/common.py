@@ -28,10 +28,9 @@ SYNTHETIC_CHECKPOINTS = "synthetic.checkpoints"  # sha256 -> checkpoint bytes th
 
 KEEP = "session"  # persist_state for widgets: their values survive switching pages
 
-# The app's pages in menu order: (script, label, icon). Streamlit's own menu is off
-# (client.showSidebarNavigation) because it names pages after their file names.
+# The app's pages in menu order: (script, title, icon); app.py registers them with st.navigation.
 PAGES = (
-    ("app.py", "Home", ":material/science:"),
+    ("pages/home.py", "Home", ":material/science:"),
     ("pages/images.py", "Images", ":material/image:"),
     ("pages/text.py", "Text", ":material/notes:"),
     ("pages/gan.py", "GAN", ":material/blur_on:"),
@@ -48,13 +47,13 @@ def _warm_wordnet() -> threading.Thread:
     return thread
 
 
-def page_setup(title: str, icon: str) -> None:
-    """Title the browser tab, use the whole width (previews need it) and draw the page menu."""
-    st.set_page_config(page_title=f"{title} · AugLab", page_icon=icon, layout="wide")
+def page_frame() -> None:
+    """What every page shares, drawn once by app.py before the page runs."""
     _warm_wordnet()
-    for script, label, page_icon in PAGES:
-        st.sidebar.page_link(script, label=label, icon=page_icon)
-    st.sidebar.divider()
+
+
+def page_setup(title: str, icon: str) -> None:
+    """Kept while pages are converted: app.py now sets the page up (see :func:`page_frame`)."""
 
 
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@;,?/")

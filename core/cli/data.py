@@ -15,7 +15,8 @@ import cv2
 from core.augment import wordnet
 from core.augment.image import ImageAugConfig, augment
 from core.data.image_io import LoadProblem, LoadResult, load_files
-from core.data.images import BUILTIN, ImageDataset, summarize
+from core.data.images import summarize
+from core.data.sources import BUILTINS, load_builtin_images, load_builtin_text
 
 
 def _load_inputs(paths: Sequence[str]) -> LoadResult:
@@ -38,12 +39,18 @@ def _report_problems(result: LoadResult) -> None:
 
 
 def cmd_check_data(_: argparse.Namespace) -> int:
-    for name, loader in BUILTIN.items():
+    for item in BUILTINS:
         start = time.perf_counter()
-        dataset: ImageDataset = loader()
+        if item.kind == "images":
+            dataset = load_builtin_images(item.short)
+            count, classes = len(dataset.images), dataset.classes
+        else:
+            dataset = load_builtin_text(item.short)
+            count, classes = len(dataset.examples), dataset.labels
         took = time.perf_counter() - start
-        classes = f"{len(dataset.classes)} classes" if dataset.classes else "unlabelled"
-        print(f"ok  {name}: {len(dataset.images)} images, {classes} ({took:.2f} s)")
+        what = f"{len(classes)} classes" if classes else "unlabelled"
+        unit = "images" if item.kind == "images" else "examples"
+        print(f"ok  {item.short} ({item.display}): {count} {unit}, {what} ({took:.2f} s)")
     return 0
 
 
