@@ -6,6 +6,7 @@ Widgets that describe a configuration are keyed ``<prefix>.<field>`` (``img.rota
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,17 +58,24 @@ def page_setup(title: str, icon: str) -> None:
 
 
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@;,?/")
+# GitHub-flavoured Markdown turns bare URLs and e-mail addresses into links even when every character
+# is escaped (it links text after parsing); an invisible WORD JOINER at these points stops it.
+_AUTOLINK_POINTS = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
+_WORD_JOINER = "\u2060"
 
 
 def literal(text: object) -> str:
-    """``text`` escaped so that Streamlit's Markdown shows it exactly as written.
+    """``text`` escaped so that Streamlit's Markdown shows it exactly as written, with no link in it.
 
     Names and text that came from the user (file names, zip entries, labels, messages quoting them) go
     through this before any ``st.markdown`` / ``st.error`` / ``st.caption``: every ASCII punctuation
     mark gets a backslash (CommonMark's escape), so ``[y](http://x)`` is no link, ``**a**`` no bold,
-    ``:red[a]`` no colour, ``$x$`` no formula and ``<b>`` no tag. Line breaks become Markdown hard breaks.
+    ``:red[a]`` no colour, ``$x$`` no formula and ``<b>`` no tag; a word joiner (U+2060, invisible)
+    after ``://``'s colon, after ``www`` and before ``@`` keeps bare URLs and addresses from becoming
+    links. Line breaks become Markdown hard breaks.
     """
-    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    joined = _AUTOLINK_POINTS.sub(_WORD_JOINER, str(text))
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in joined)
     return out.replace("\n", "  \n")
 
 
