@@ -13,7 +13,7 @@ Four cases, each in a fresh subprocess so that memory figures do not carry over:
   and punctuation insertion (no WordNet needed), the same counts.
 
 In each subprocess: a small warm-up export; the high-water mark of resident memory (``VmHWM`` from
-/proc/self/status); the timed export (``core.dataset.export.export_images`` / ``export_text`` to a zip in a
+/proc/self/status); the timed export (``core.dataset.writer.export_images`` / ``export_text`` to a zip in a
 temporary folder, fsync included); ``VmHWM`` again; then the baseline, the same items augmented and
 encoded with nothing written (``augment`` + ``encode_png``, or ``augment_text`` + the CSV row). Export
 and baseline are each timed twice, interleaved, best reported. ``--update-readme`` writes the table
@@ -95,7 +95,8 @@ def image_case(total: int):
     import numpy as np
 
     from core.data.image_io import LoadedImage
-    from core.dataset.blend import Recipe, plan
+    from core.dataset.plan import plan
+    from core.dataset.recipe import Recipe
 
     photos = load_photos(SIZE)
     originals = [
@@ -111,7 +112,8 @@ def text_case(total: int):
     """Recipe, originals and plan for ``total`` sentences."""
     from core.data.text_io import TextExample
     from core.data.texts import pydoc_sentences
-    from core.dataset.blend import Recipe, plan
+    from core.dataset.plan import plan
+    from core.dataset.recipe import Recipe
 
     sentences = pydoc_sentences(ORIGINALS)
     originals = [TextExample(s, f"class{i % CLASSES}", f"sentence {i}") for i, s in enumerate(sentences)]
@@ -125,7 +127,7 @@ def text_case(total: int):
 def baseline_images(the_plan, originals, recipe) -> float:
     """Seconds to augment and PNG-encode the plan's items, nothing written."""
     from core.augment.image import augment
-    from core.dataset.export import encode_png
+    from core.dataset.writer import encode_png
 
     config = recipe.aug_config()
     start = time.perf_counter()
@@ -153,8 +155,8 @@ def baseline_text(the_plan, originals, recipe) -> float:
 
 
 def child(kind: str, total: int, repeats: int) -> dict:
-    from core.dataset.blend import plan as make_plan
-    from core.dataset.export import export_images, export_text
+    from core.dataset.plan import plan as make_plan
+    from core.dataset.writer import export_images, export_text
 
     recipe, originals, the_plan = (image_case if kind == "images" else text_case)(total)
     export = export_images if kind == "images" else export_text

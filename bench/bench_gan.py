@@ -12,12 +12,12 @@ One process, three measurements, all on the CPU:
    Rounds are interleaved and the best of each is reported. Target: overhead < 10%.
 2. Time to quality: class-conditional GANs on an 80/20 stratified split of all 1,797 digits, trained
    in 10-second slices (training time only); after each slice 200 samples per class are scored with
-   TSTR (``gan_metrics.tstr``: LogisticRegression trained on the samples, tested on the held-out
+   TSTR (``core.generators.gan.tstr``: LogisticRegression trained on the samples, tested on the held-out
    real digits) beside the same classifier trained on the real training digits. Several configs
    (plain bce, one-sided label smoothing, hinge + spectral norm, DiffAugment) are tried; the first
    that reaches the target is named. Target: TSTR >= 0.90 within 60 s.
 3. Small data: the same with only 10 training digits per class; the memorisation share
-   (``core.generators.gan_metrics.memorisation_share``) of the samples at the best TSTR. Target: < 0.2.
+   (``core.generators.gan.memorisation_share``) of the samples at the best TSTR. Target: < 0.2.
 
 Torch runs on ``--threads`` intra-op threads (default 1: these models are too small to gain from
 more, and a second thread spin-waits badly when another process holds a core). ``--update-readme``
@@ -36,8 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from core.generators.engine import RunLimits, TrainingRun
-from core.generators.gan import GANConfig, GANTrainer
-from core.generators.gan_metrics import Split, memorisation_share, split_dataset, tstr
+from core.generators.gan import GANConfig, GANTrainer, Split, memorisation_share, split_dataset, tstr
 
 SEED = 0
 TARGET_OVERHEAD = 10.0  # percent

@@ -288,13 +288,13 @@ def core_preview_grid(photo: np.ndarray) -> tuple[Callable[[], object] | None, s
     Returns the zero-argument call (or None) and a sentence saying what was found.
     """
     if importlib.util.find_spec("core.present.grids") is None:
-        return None, "core/preview.py not present: timed the 16 augment calls + numpy assembly only."
+        return None, "core/present/grids.py not present: timed the 16 augment calls + numpy assembly only."
     module = importlib.import_module("core.present.grids")
     names = [n for n in ("preview_grid", "make_preview_grid", "build_grid", "grid") if hasattr(module, n)]
     names += [n for n, f in vars(module).items() if "grid" in n.lower() and callable(f) and n not in names]
     names = [n for n in names if not n.startswith("_") and inspect.isfunction(getattr(module, n))]
     if not names:
-        return None, "core/preview.py has no public *grid* function: not timed."
+        return None, "core/present/grids.py has no public *grid* function: not timed."
     name = names[0]
     fn = getattr(module, name)
     # Fill parameters by name; anything required we cannot name is reported, not guessed.

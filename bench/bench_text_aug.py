@@ -47,6 +47,7 @@ import nltk
 from core.augment import wordnet as core_wordnet
 from core.augment.stopwords import STOP_WORDS
 from core.augment.text import TextAugConfig, augment_text
+from core.seeding import python_random
 
 SEED = 1234  # one seed for both pipelines and the sentence sample, so reruns do the same work
 
@@ -101,7 +102,7 @@ _PLAIN_WORD = re.compile(r"[\"(*]?[A-Za-z]+(?:['’-][A-Za-z]+)*[\")*]?[.,;:!?]?
 
 def load_sentences(count: int) -> list[str]:
     """Up to ``count`` English sentences of 6-40 words from CPython's ``pydoc_data.topics``, shuffled
-    with ``SEED`` (deterministic for one Python version).
+    by core.seeding's stream ``(SEED, "bench", "sentences")`` (deterministic for one Python version).
 
     Paragraphs are split after ``. ! ? :`` followed by a capital letter, a quote, ``*`` or ``(``. A
     sentence is kept (once) when it starts with a capital letter, ends with ``. ! ? :``, and at least
@@ -122,7 +123,7 @@ def load_sentences(count: int) -> list[str]:
                 if sum(bool(_PLAIN_WORD.fullmatch(w)) for w in words) >= 0.8 * len(words):
                     seen.add(piece)
     found = sorted(seen)
-    random.Random(SEED).shuffle(found)
+    python_random(SEED, "bench", "sentences").shuffle(found)
     return found[:count]
 
 
@@ -142,8 +143,9 @@ def auglab_pipeline() -> Callable[[str, int], list[str]]:
 def eda_pipeline() -> Callable[[str, int], list[str]]:
     """The EDA reference way, written from the description of jasonwei20/eda_nlp ``code/eda.py``.
 
-    Module-level ``random`` there; a ``random.Random`` seeded per sentence here (same cost, and the
-    run does not depend on what else drew numbers). Stop words: AugLab's list, so that both protect
+    Module-level ``random`` there; a ``random.Random`` per sentence here, core.seeding's stream
+    ``(SEED, "eda", index)`` (the cost of AugLab's per-variant seeding, and the run does not depend on
+    what else drew numbers). Stop words: AugLab's list, so that both protect
     the same words from SR and RI (EDA ships NLTK's English list, which AugLab's includes).
     """
     from nltk.corpus import wordnet  # already loaded by core.augment.wordnet.reader()
@@ -216,7 +218,7 @@ def eda_pipeline() -> Callable[[str, int], list[str]]:
         return out or [words[rng.randrange(len(words))]]
 
     def run(sentence: str, index: int) -> list[str]:
-        rng = random.Random(f"eda:{SEED}:{index}")
+        rng = python_random(SEED, "eda", index)
         words = [w for w in only_letters(sentence).split(" ") if w]
         if not words:
             return [""] * VARIANTS

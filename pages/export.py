@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from core.dataset.blend import plan
-from ui.common import page_setup, user_errors
-from ui.export_controls import LAST, composition, recipe_controls, sources, use_builtin, write_archive
+from core.dataset.plan import plan
+from ui.common import literal, page_setup, user_errors
+from ui.export_controls import (
+    archive_digest,
+    composition,
+    offer_archive,
+    recipe_controls,
+    sources,
+    use_builtin,
+    write_archive,
+)
 
 page_setup("Export", ":material/download:")
 st.title("Export a dataset")
@@ -30,8 +36,8 @@ if dataset is None:
         st.rerun()
     st.stop()
 st.caption(
-    f"Originals: **{dataset.name}** · synthetic pool: **{len(pool):,}** · augmentation: as set on the "
-    f"{'Images' if kind == 'images' else 'Text'} page."
+    f"Originals: **{literal(dataset.name)}** · synthetic pool: **{len(pool):,}** · augmentation: as set on "
+    f"the {'Images' if kind == 'images' else 'Text'} page."
 )
 
 recipe = the_plan = None
@@ -45,6 +51,7 @@ if the_plan is None:
 st.subheader(f"Composition: {len(the_plan):,} examples")
 composition(the_plan)
 
+digest = archive_digest(recipe, dataset, pool)  # the archive on offer must be the one of this page
 c1, c2 = st.columns(2)
 c1.download_button(
     "Download recipe.json",
@@ -55,20 +62,5 @@ c1.download_button(
 )
 if c2.button("Write the archive", type="primary"):
     with user_errors("Export"):
-        write_archive(kind, the_plan, recipe, dataset, pool)
-
-last = st.session_state.get(LAST)
-if last is not None and Path(last[0]).is_file():
-    path, summary = last
-    st.success(
-        f"{summary.items:,} examples, {summary.bytes_written / 1e6:.1f} MB, written in "
-        f"{summary.seconds:.1f} s ({summary.examples_per_second:,.0f} examples/s)."
-    )
-    with open(path, "rb") as handle:
-        st.download_button(
-            "Download the dataset (.zip)",
-            handle,
-            file_name=Path(path).name,
-            mime="application/zip",
-            type="primary",
-        )
+        write_archive(the_plan, recipe, dataset, pool, digest)
+offer_archive(digest)

@@ -46,12 +46,14 @@ if config is None:
 entry = run_buttons("gan", gan_signature(config, dataset), lambda: build_entry(config, dataset), limits)
 if entry is not None:
     live_panel(
-        entry, lambda grid: st.image(grid, caption="Fixed noise batch (one row per class when conditional)")
+        "gan",
+        entry,
+        lambda grid: st.image(grid, caption="Fixed noise batch (one row per class when conditional)"),
     )
     if not entry.run.running and entry.run.trainer.steps_done:
         quality_section(entry)
         generate_controls(entry)
-checkpoint_section("gan", entry, lambda payload: load_entry(payload, dataset), "class names")
+checkpoint_section("gan", entry, lambda data, name: load_entry(data, name, dataset), "class names")
 
 pool = st.session_state.get(SYNTHETIC_IMAGES, [])
 st.subheader(f"Synthetic pool: {len(pool):,} images")

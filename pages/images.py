@@ -16,7 +16,7 @@ from core.augment.image import (
     variant_rng,
 )
 from core.present.grids import fit_tile, preview_grid, to_rgb
-from ui.common import config_loader, page_setup, user_errors
+from ui.common import config_loader, literal, page_setup, user_errors
 from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
 
 page_setup("Images", ":material/image:")
@@ -34,7 +34,7 @@ dataset = dataset_picker()
 if dataset is None or config is None:
     st.stop()
 
-with st.expander(f"Dataset summary: {dataset.name}, {len(dataset.images):,} images"):
+with st.expander(f"Dataset summary: {literal(dataset.name)}, {len(dataset.images):,} images"):
     dataset_summary(dataset)
 
 
@@ -76,10 +76,10 @@ with preview_tab:
         left, right = st.columns([1, 4])
         left.image(
             fit_tile(to_rgb(item.array), 192),
-            caption=f"Original: {_option(index)}, {item.width}x{item.height}",
+            caption=f"Original: {literal(_option(index))}, {item.width}x{item.height}",
         )
         right.image(grid, caption=f"Variants v0–v{count - 1} (seed {seed})", width="stretch")
-        with st.expander(f"Sampled parameters of {item.name}"):
+        with st.expander(f"Sampled parameters of {literal(item.name)}"):
             table = pd.DataFrame([{"variant": f"v{v}", **p.to_dict()} for v, p in enumerate(params)])
             st.dataframe(table, hide_index=True, width="stretch")
 

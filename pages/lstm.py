@@ -44,11 +44,11 @@ with user_errors("Preparing the corpus"):
     entry = run_buttons("lstm", lstm_signature(config, dataset), lambda: build_entry(config, dataset), limits)
 if entry is not None:
     baseline = {"unigram": entry.run.trainer.unigram_bpc}
-    live_panel(entry, show_preview, baseline, y_title="bits per character")
+    live_panel("lstm", entry, show_preview, baseline, y_title="bits per character")
     if not entry.run.running and entry.run.trainer.steps_done:
         with user_errors("Sampling"):
             sampling_controls(entry)
-checkpoint_section("lstm", entry, lambda payload: load_entry(payload, dataset), "vocabulary")
+checkpoint_section("lstm", entry, lambda data, name: load_entry(data, name, dataset), "vocabulary")
 
 pool = st.session_state.get(SYNTHETIC_TEXTS, [])
 st.subheader(f"Synthetic pool: {len(pool):,} lines")

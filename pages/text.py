@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from core.augment.codegen import text_snippet
-from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed, preview_table_html
-from ui.common import config_loader, page_setup, user_errors
+from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed
+from core.present.highlight import preview_table_html
+from ui.common import config_loader, literal, page_setup, user_errors
 from ui.text_controls import (
     PREFIX,
     config_controls,
@@ -38,7 +39,7 @@ dataset = dataset_picker()
 if dataset is None or config is None or not dataset.examples:
     st.stop()
 
-with st.expander(f"Dataset summary: {dataset.name}, {len(dataset.examples):,} examples"):
+with st.expander(f"Dataset summary: {literal(dataset.name)}, {len(dataset.examples):,} examples"):
     dataset_summary(dataset)
 
 preview_tab, save_tab = st.tabs(["Preview", "Save & load"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,11 @@ import streamlit as st
 
 from core.augment.image import PRESETS, ImageAugConfig
 from core.augment.text import TextAugConfig
-from core.data.images import DIGITS
-from core.dataset.blend import BALANCE, SOURCES, Plan, Recipe, SyntheticSource
-from core.dataset.export import export_images, export_text
+from core.data.sources import builtin, display_names, load_builtin_images, load_builtin_text, short_name
+from core.dataset.digest import export_digest
+from core.dataset.plan import Plan
+from core.dataset.recipe import BALANCE, SOURCES, Recipe, SyntheticSource
+from core.dataset.writer import ExportSummary, export_images, export_text
 from ui.common import (
     IMAGE_DATASET,
     KEEP,
@@ -24,11 +26,28 @@ from ui.common import (
     SYNTHETIC_TEXTS,
     TEXT_DATASET,
     init,
+    literal,
 )
 
 EXPORT_DIR = "export.dir"  # this session's temporary folder for finished archives
-LAST = "export.last"  # (path, summary) of the latest archive
+LAST = "export.last"  # the FinishedArchive written last
 COLOURS = {"original": "#4b6cb7", "augmented": "#f0a030", "synthetic": "#2e8b47"}
+STALE = "Settings changed since the last archive; write it again."
+
+
+@dataclass(frozen=True)
+class FinishedArchive:
+    """An archive this session wrote, and the fingerprint of what it was made from.
+
+    Attributes:
+        digest: :func:`core.dataset.digest.export_digest` of its recipe, originals and pool.
+        path: Where it is, in this session's temporary folder.
+        summary: What the writer reported.
+    """
+
+    digest: str
+    path: str
+    summary: ExportSummary
 
 
 def current_config(kind: str) -> Any:
@@ -54,20 +73,24 @@ def sources(kind: str) -> tuple[Any, list, list[SyntheticSource]]:
 
 def use_builtin(kind: str) -> None:
     """Load a built-in dataset as if it had been picked on the Images or Text page."""
-    from core.data.images import BUILTIN
-    from core.data.texts import REVIEWS, TEXT_SAMPLES
     from ui import image_controls, text_controls
 
     # The Images / Text pages rebuild their dataset from their pickers: point those at it too.
     if kind == "images":
-        st.session_state[IMAGE_DATASET] = BUILTIN[DIGITS]()
+        st.session_state[IMAGE_DATASET] = load_builtin_images("digits")
         st.session_state.update(
-            {image_controls.SOURCE: image_controls.BUILTIN_SOURCE, image_controls.BUILTIN_CHOICE: DIGITS}
+            {
+                image_controls.SOURCE: image_controls.BUILTIN_SOURCE,
+                image_controls.BUILTIN_CHOICE: builtin("digits", "images").display,
+            }
         )
     else:
-        st.session_state[TEXT_DATASET] = TEXT_SAMPLES[REVIEWS]()
+        st.session_state[TEXT_DATASET] = load_builtin_text("reviews")
         st.session_state.update(
-            {text_controls.SOURCE: text_controls.SOURCES[0], text_controls.SAMPLE: REVIEWS}
+            {
+                text_controls.SOURCE: text_controls.SOURCES[0],
+                text_controls.SAMPLE: builtin("reviews", "text").display,
+            }
         )
 
 
@@ -137,10 +160,9 @@ def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSo
     test = sb.slider("Test", 0.0, 0.5, step=0.05, key=init("export.test", 0.1), persist_state=KEEP)
     seed = sb.number_input("Seed", 0, 2**31 - 1, step=1, key=init("export.seed", 0), persist_state=KEEP)
     config = current_config(kind)
-    inputs = ("digits",) if kind == "images" and dataset.name == DIGITS else _input_names(kind, dataset)
     return Recipe(
         kind=kind,
-        inputs=inputs,
+        inputs=input_names(kind, dataset),
         augmentation=config.to_dict(),
         seed=int(seed),
         variants_per_original=int(variants),
@@ -154,8 +176,11 @@ def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSo
     )
 
 
-def _input_names(kind: str, dataset: Any) -> tuple[str, ...]:
-    """What the recipe records as inputs: file names for uploads (give their paths to the CLI)."""
+def input_names(kind: str, dataset: Any) -> tuple[str, ...]:
+    """What the recipe records as inputs: a built-in sample's short name (``digits``, ``reviews``, ...),
+    else the uploaded files' names (give their paths to the CLI)."""
+    if dataset.name in display_names(kind):  # the pages name built-ins by display name; uploads by file
+        return (short_name(dataset.name),)
     if kind == "images":
         names = sorted({image.name.split("/")[0] for image in dataset.images})
     else:
@@ -185,28 +210,65 @@ def composition(the_plan: Plan) -> None:
         )
         col.plotly_chart(figure, width="stretch", key=f"export.bars.{split}")
     for note in the_plan.notes:
-        st.info(note)
+        st.info(literal(note))  # notes quote class labels, which came from the user
 
 
-def write_archive(kind: str, the_plan: Plan, recipe: Recipe, dataset: Any, pool: list) -> None:
-    """Write the archive to this session's temporary folder behind a progress bar."""
+def archive_digest(recipe: Recipe, dataset: Any, pool: list) -> str:
+    """The fingerprint of what the page shows: recipe, originals and synthetic pool."""
+    originals = dataset.images if recipe.kind == "images" else dataset.examples
+    return export_digest(recipe, originals, pool)
+
+
+def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, digest: str) -> None:
+    """Write the archive to this session's temporary folder behind a progress bar.
+
+    Args:
+        the_plan: The plan of ``recipe`` over the dataset's and the pool's labels.
+        recipe: The recipe.
+        dataset: The originals (``ImageDataset`` or ``TextDataset``).
+        pool: The synthetic pool.
+        digest: :func:`archive_digest` of the same recipe, dataset and pool.
+    """
     folder = Path(st.session_state.setdefault(EXPORT_DIR, tempfile.mkdtemp(prefix="auglab-export-")))
-    out = folder / ("auglab_images.zip" if kind == "images" else "auglab_text.zip")
+    out = folder / ("auglab_images.zip" if recipe.kind == "images" else "auglab_text.zip")
     bar = st.progress(0.0, text="Writing the archive…")
 
     def progress(done: int, total: int) -> None:
         if done % 50 == 0 or done == total:
             bar.progress(done / max(total, 1), text=f"Writing the archive… {done:,} of {total:,}")
 
-    if kind == "images":
-        checkpoints = st.session_state.get(SYNTHETIC_CHECKPOINTS, {})
-        extra = {
-            f"generators/{call.sha256}.pt": checkpoints[call.sha256]
-            for call in recipe.synthetic
-            if call.sha256 in checkpoints
-        }
+    checkpoints = st.session_state.get(SYNTHETIC_CHECKPOINTS, {})
+    extra = {
+        f"generators/{call.sha256}.pt": checkpoints[call.sha256]
+        for call in recipe.synthetic
+        if call.sha256 in checkpoints
+    }
+    if recipe.kind == "images":
         summary = export_images(the_plan, dataset.images, pool, recipe, out, progress, extra)
     else:
-        summary = export_text(the_plan, dataset.examples, pool, recipe, out, progress)
+        summary = export_text(the_plan, dataset.examples, pool, recipe, out, progress, extra)
     bar.empty()
-    st.session_state[LAST] = (str(out), summary)
+    st.session_state[LAST] = FinishedArchive(digest, str(out), summary)
+
+
+def offer_archive(digest: str) -> None:
+    """The download of the last archive, only while the page shows what it was made from."""
+    last: FinishedArchive | None = st.session_state.get(LAST)
+    if last is None or not Path(last.path).is_file():
+        return
+    if last.digest != digest:
+        st.info(STALE)
+        return
+    summary = last.summary
+    st.success(
+        f"{summary.items:,} examples, {summary.bytes_written / 1e6:.1f} MB, written in "
+        f"{summary.seconds:.1f} s ({summary.examples_per_second:,.0f} examples/s)."
+    )
+    with open(last.path, "rb") as handle:
+        st.download_button(
+            "Download the dataset (.zip)",
+            handle,
+            file_name=Path(last.path).name,
+            mime="application/zip",
+            type="primary",
+        )

@@ -1,95 +1,111 @@
-"""Widgets of the GAN page: data choice, model settings, quality and generation (keys ``gan.*``)."""
+"""Widgets of the GAN page: data choice, model settings, quality and generation (keys ``gan.*``).
+
+Every domain decision (the defaults a dataset calls for, the held-out split, the quality measures,
+the conversion of samples into pool items) is made in core; this module only draws widgets.
+"""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import streamlit as st
-import torch
 
-from core.data.images import BUILTIN, DIGITS, ImageDataset
+from core.data.images import DIGITS, ImageDataset
+from core.data.sources import display_names, load_builtin_images
+from core.errors import AugLabError
+from core.generators.checkpoint import load_checkpoint
 from core.generators.engine import TrainingRun
-from core.generators.gan import GANConfig, GANTrainer, prepare_images
-from core.generators.gan_metrics import memorisation_share, split_dataset, tstr
-from core.generators.pool import SyntheticImage
+from core.generators.gan import (
+    SIZE_CHOICES,
+    SMALL_PER_CLASS,
+    GANConfig,
+    GANTrainer,
+    evaluate_quality,
+    suggested_settings,
+    training_split,
+)
+from core.generators.gan.data import MIN_HELD_OUT_IMAGES
+from core.generators.gan.metrics import QUALITY_PER_CLASS, QUALITY_UNCONDITIONAL
+from core.generators.pool import image_samples
 from core.present.grids import fit_tile, make_grid, to_rgb
 from ui.common import IMAGE_DATASET, KEEP, SYNTHETIC_IMAGES, init, record_generation
 from ui.training import Entry
 
-HELD_OUT = 0.2  # share of labelled images kept out of training for the quality checks
-SMALL_PER_CLASS = 50  # fewer images per class than this: DiffAugment on by default
+HELD_OUT_CHOICES = (0.0, 0.1, 0.2, 0.3, 0.4)  # the held-out shares the page offers
 
 
-@st.cache_resource(show_spinner="Loading the digits…")
-def _digits() -> ImageDataset:
-    return BUILTIN[DIGITS]()
+@st.cache_resource(show_spinner="Loading the sample…")
+def _builtin(name: str) -> ImageDataset:
+    return load_builtin_images(name)
 
 
 def data_choice() -> ImageDataset | None:
-    """The Images page's dataset, or the built-in digits."""
+    """The Images page's dataset, or a built-in image sample (the digits first)."""
     loaded = st.session_state.get(IMAGE_DATASET)
-    options = [DIGITS] + ([loaded.name] if loaded is not None and loaded.name != DIGITS else [])
+    builtins = display_names("images")
+    options = builtins + ([loaded.name] if loaded is not None and loaded.name not in builtins else [])
     name = st.selectbox(
         "Train on",
         options,
         key=init("gan.data", DIGITS),
         persist_state=KEEP,
-        help="The dataset loaded on the Images page, or scikit-learn's digits.",
+        help="The dataset loaded on the Images page, or a built-in sample.",
     )
-    dataset = _digits() if name == DIGITS else loaded
+    dataset = _builtin(name) if name in builtins or loaded is None else loaded
     classes = f"{len(dataset.classes)} classes" if dataset.classes else "unlabelled"
     st.caption(f"{len(dataset.images):,} images, {classes}.")
     return dataset
 
 
 def gan_config(dataset: ImageDataset) -> GANConfig:
-    """Sidebar widgets for the model; defaults follow the data (size, colour, labels)."""
+    """Sidebar widgets for the model; the defaults follow the data (``suggested_settings``)."""
+    suggested = suggested_settings(dataset.images)
+    defaults = GANConfig()
     sb = st.sidebar
     sb.header("Model")
-    small = max(max(i.height, i.width) for i in dataset.images[:200]) <= 16
     arch = sb.segmented_control(
         "Architecture",
-        ["mlp", "dcgan"],
-        key=init("gan.arch", "mlp" if small else "dcgan"),
+        list(SIZE_CHOICES),
+        key=init("gan.arch", suggested.arch),
         format_func={"mlp": "MLP", "dcgan": "DCGAN"}.get,
         persist_state=KEEP,
         help="MLP: the classic GAN for small grayscale images. DCGAN: convolutional, 32x32 or 64x64 colour.",
     )
-    sizes = [8, 16, 28, 32] if arch == "mlp" else [32, 64]
+    sizes = list(SIZE_CHOICES[arch])
     size = sb.selectbox(
         "Image size (pixels)",
         sizes,
-        key=f"gan.size.{arch}",
+        key=init(f"gan.size.{arch}", suggested.image_size if suggested.image_size in sizes else sizes[0]),
         persist_state=KEEP,
         help="Images are resized to this square size for training.",
     )
-    grey = all(i.channels == 1 for i in dataset.images[:500])
     colour = sb.toggle(
-        "Colour (RGB)", value=not grey, key=f"gan.rgb.{dataset.name}", help="Off: one grayscale channel."
+        "Colour (RGB)",
+        value=suggested.channels == 3,
+        key=f"gan.rgb.{dataset.name}",
+        help="Off: one grayscale channel.",
     )
     conditional = sb.toggle(
         "Class-conditional",
-        value=bool(dataset.classes),
-        disabled=not dataset.classes,
+        value=suggested.conditional,
+        disabled=len(dataset.classes) < 2,
         key=f"gan.conditional.{dataset.name}",
-        help="Generate samples of a chosen class; needs labelled images.",
+        help="Generate samples of a chosen class; needs every image labelled, in 2 classes or more.",
     )
     sb.header("Small-data remedies")
     loss = sb.selectbox(
         "Loss",
         ["bce", "hinge"],
-        key=init("gan.loss", "bce"),
+        key=init("gan.loss", defaults.loss),
         persist_state=KEEP,
         help="hinge usually goes with spectral norm on the discriminator.",
     )
-    spectral = sb.toggle("Spectral norm (discriminator)", key=init("gan.sn", False), persist_state=KEEP)
-    # Measured (bench/bench_gan.py): with 10 digits per class plain BCE copies its training images
-    # (memorisation share 0.74) while DiffAugment keeps it at 0.10; with all digits it costs TSTR.
-    per_class = len(dataset.images) / max(1, len(dataset.classes))
+    spectral = sb.toggle(
+        "Spectral norm (discriminator)", key=init("gan.sn", defaults.spectral_norm), persist_state=KEEP
+    )
     diffaug = sb.toggle(
         "DiffAugment (real and fake batches)",
-        value=per_class < SMALL_PER_CLASS,
+        value=suggested.diffaugment,
         key=f"gan.diffaug.{dataset.name}.{len(dataset.images)}",
         help=f"On by default below {SMALL_PER_CLASS} images per class, where a GAN otherwise memorises "
         "its training images.",
@@ -99,22 +115,33 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
         0.0,
         0.3,
         step=0.05,
-        key=init("gan.smooth", 0.0),
+        key=init("gan.smooth", defaults.label_smoothing),
         persist_state=KEEP,
         disabled=loss != "bce",
     )
     sb.header("Optimiser")
     batch = sb.select_slider(
-        "Batch size", [16, 32, 64, 128, 256], key=init("gan.batch", 64), persist_state=KEEP
+        "Batch size", [16, 32, 64, 128, 256], key=init("gan.batch", defaults.batch_size), persist_state=KEEP
     )
     lr = sb.select_slider(
         "Learning rate",
-        [5e-5, 1e-4, 2e-4, 5e-4, 1e-3],
-        key=init("gan.lr", 2e-4),
+        sorted({5e-5, 1e-4, 5e-4, 1e-3, defaults.lr}),
+        key=init("gan.lr", defaults.lr),
         persist_state=KEEP,
         format_func=lambda v: f"{v:g}",
     )
-    seed = sb.number_input("Seed", 0, 2**31 - 1, step=1, key=init("gan.seed", 0), persist_state=KEEP)
+    seed = sb.number_input(
+        "Seed", 0, 2**31 - 1, step=1, key=init("gan.seed", defaults.seed), persist_state=KEEP
+    )
+    held_out = sb.select_slider(
+        "Held out for the quality checks",
+        sorted({*HELD_OUT_CHOICES, defaults.held_out}),
+        key=init("gan.held_out", defaults.held_out),
+        persist_state=KEEP,
+        format_func=lambda v: f"{v:.0%}",
+        help=f"This share of each class never trains; memorisation and TSTR are measured on it (from "
+        f"{MIN_HELD_OUT_IMAGES} images up). `python -m core train-gan --held-out` splits the same way.",
+    )
     return GANConfig(
         arch=arch,
         image_size=int(size),
@@ -127,6 +154,7 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
         spectral_norm=spectral,
         diffaugment=diffaug,
         seed=int(seed),
+        held_out=float(held_out),
     )
 
 
@@ -138,106 +166,88 @@ def gan_signature(config: GANConfig, dataset: ImageDataset) -> str:
 
 
 def build_entry(config: GANConfig, dataset: ImageDataset) -> Entry:
-    """Prepare the data (a stratified 80/20 split when labelled), the trainer and its run."""
-    images, labels, classes = prepare_images(dataset.images, config)
-    held = None
-    if dataset.classes and len(images) >= 20:
-        part = split_dataset(images.numpy(), labels.numpy(), HELD_OUT, config.seed)
-        held = (torch.from_numpy(part.held_out_images), torch.from_numpy(part.held_out_labels))
-        images, labels = torch.from_numpy(part.train_images), torch.from_numpy(part.train_labels)
-    trainer = GANTrainer(images, labels, classes, config)
-    info = {"classes": classes, "train": (images, labels), "held_out": held, "data": dataset.name}
-    return Entry(TrainingRun(trainer), gan_signature(config, dataset), info)
+    """The held-out split (:func:`core.generators.gan.training_split`), the trainer and its run."""
+    data = training_split(dataset.images, config)
+    trainer = GANTrainer(data.images, data.labels, data.classes, config)
+    return Entry(TrainingRun(trainer), gan_signature(config, dataset), {"data": data})
 
 
-def load_entry(payload: dict, dataset: ImageDataset) -> Entry:
-    """An entry around a loaded checkpoint, ready to sample (and to resume on the current data)."""
-    trainer = GANTrainer.from_checkpoint(payload)
-    config = trainer.config
-    return Entry(
-        TrainingRun(trainer), gan_signature(config, dataset), {"classes": trainer.classes, "held_out": None}
-    )
+def load_entry(data: bytes, name: str, dataset: ImageDataset) -> Entry:
+    """An entry around a checkpoint file, ready to sample, and to resume on the current data if it fits.
 
-
-def _unit(images) -> np.ndarray:
-    """Images as rows of floats in [0, 1], pixels in (row, column, channel) order.
-
-    Takes N x C x S x S tensors in [-1, 1] (the training data) or N x S x S (x C) uint8 arrays
-    (generated samples), so both flatten the same way.
+    Raises:
+        CheckpointError: The file cannot be used (the message names it).
     """
-    if isinstance(images, np.ndarray):
-        return images.reshape(len(images), -1).astype(np.float32) / 255.0
-    array = images.detach().cpu().permute(0, 2, 3, 1).numpy()
-    return ((array + 1.0) / 2.0).reshape(len(array), -1)
+    payload = load_checkpoint(data, name, "gan")
+    try:
+        config = GANConfig.from_dict(payload["config"])
+        split = training_split(dataset.images, config)
+        trainer = GANTrainer.from_checkpoint(
+            payload, split.images, split.labels, classes=split.classes, name=name
+        )
+        info = {"data": split}
+    except AugLabError:  # not this data's model: sampling only (a broken file fails again, by name)
+        trainer = GANTrainer.from_checkpoint(payload, name=name)
+        info = {}
+    return Entry(TrainingRun(trainer), gan_signature(trainer.config, dataset), info)
 
 
 def quality_section(entry: Entry) -> None:
-    """Memorisation share and (for labelled data) train-on-synthetic, test-on-real accuracy."""
+    """Memorisation share and (conditional models) train-on-synthetic, test-on-real accuracy."""
     st.subheader("Quality")
-    held = entry.info.get("held_out")
-    if held is None:
+    data = entry.info.get("data")
+    if data is None or not data.has_held_out:
         st.caption(
-            "Quality checks need labelled images with a held-out part; train on labelled data to see them."
+            f"The quality checks need a held-out part: train here on {MIN_HELD_OUT_IMAGES} images or more "
+            "with a held-out share above 0%."
         )
-        return
-    if not st.button(
-        "Evaluate quality", key="gan.evaluate", help="About 200 samples per class; a few seconds."
-    ):
         return
     trainer = entry.run.trainer
-    train_images, train_labels = entry.info["train"]
+    count = (
+        f"{QUALITY_PER_CLASS} samples per class"
+        if trainer.config.conditional
+        else f"{QUALITY_UNCONDITIONAL} samples"
+    )
+    if not st.button("Evaluate quality", key="gan.evaluate", help=f"About {count}; a few seconds."):
+        return
     with st.spinner("Generating samples and fitting the classifiers…"):
-        fake, fake_labels = trainer.generate(200 if trainer.config.n_classes else 1000, None, seed=12345)
-        memo = memorisation_share(_unit(fake), _unit(train_images), _unit(held[0]))
-        cols = st.columns(3)
-        cols[0].metric(
-            "Memorisation share",
-            f"{memo.share:.1%}",
-            help=f"Share of samples closer to a training image than all but {memo.quantile:.0%} of held-out "
-            "real images are. Fresh samples score about that share; copies of training images, near 100%.",
+        report = evaluate_quality(trainer, data)
+    memo = report.memorisation
+    cols = st.columns(3)
+    cols[0].metric(
+        "Memorisation share",
+        f"{memo.share:.1%}",
+        help=f"Share of samples closer to a training image than all but {memo.quantile:.0%} of the "
+        f"{report.held_out:,} held-out real images are. Fresh samples score about that share; copies of "
+        "training images, near 100%.",
+    )
+    if report.tstr is not None:
+        cols[1].metric(
+            "TSTR accuracy",
+            f"{report.tstr.accuracy_synthetic:.1%}",
+            help="A classifier trained on synthetic samples only, scored on the held-out real images.",
         )
-        if trainer.config.n_classes:
-            result = tstr(
-                _unit(fake),
-                np.asarray(fake_labels),
-                _unit(train_images),
-                train_labels.numpy(),
-                _unit(held[0]),
-                held[1].numpy(),
-            )
-            cols[1].metric(
-                "TSTR accuracy",
-                f"{result.accuracy_synthetic:.1%}",
-                help="A classifier trained on synthetic samples only, scored on held-out real images.",
-            )
-            cols[2].metric(
-                "Same classifier on real",
-                f"{result.accuracy_real:.1%}",
-                help="Trained on the real training images, scored on the same held-out images.",
-            )
+        cols[2].metric(
+            "Same classifier on real",
+            f"{report.tstr.accuracy_real:.1%}",
+            help="Trained on the real training images, scored on the same held-out images.",
+        )
 
 
 def generate_controls(entry: Entry) -> None:
     """Generate N samples (per class when conditional) into the session's synthetic pool."""
     trainer = entry.run.trainer
-    classes = entry.info.get("classes") or []
     st.subheader("Generate")
     c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
-    per = "per class" if trainer.config.n_classes else "in all"
+    per = "per class" if trainer.config.conditional else "in all"
     n = c1.number_input(f"Samples {per}", 1, 10_000, step=10, key=init("gan.n", 100), persist_state=KEEP)
     seed = c2.number_input(
         "Sampling seed", 0, 2**31 - 1, step=1, key=init("gan.sample_seed", 0), persist_state=KEEP
     )
     if c3.button("Generate into the pool", type="primary", key="gan.generate"):
         with st.spinner("Generating…"):
-            images, labels = trainer.generate(int(n), None, int(seed))
             digest = entry.checkpoint_sha256()
-            new = [
-                SyntheticImage(
-                    image, classes[label] if trainer.config.n_classes else None, digest, int(seed), i
-                )
-                for i, (image, label) in enumerate(zip(images, labels, strict=True))
-            ]
+            new = image_samples(trainer, digest, int(seed), int(n))
         st.session_state.setdefault(SYNTHETIC_IMAGES, []).extend(new)
         record_generation("images", entry.checkpoint_bytes(), digest, int(seed), int(n), {})
         st.success(f"Added {len(new):,} images to the synthetic pool.")

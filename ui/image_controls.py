@@ -9,9 +9,21 @@ from __future__ import annotations
 import streamlit as st
 
 from core.augment.image import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
-from core.data.image_io import LoadProblem, LoadResult, load_files
-from core.data.images import BUILTIN, PHOTOS, ImageDataset, class_count_figure, summarize
-from ui.common import IMAGE_DATASET, IMAGE_UPLOAD_SIGNATURE, KEEP, init, read_fields, seed_input, set_fields
+from core.data.image_io import LoadResult, load_files
+from core.data.images import PHOTOS, ImageDataset, summarize
+from core.data.sources import display_names, load_builtin_images
+from core.present.charts import class_count_figure
+from ui.common import (
+    IMAGE_DATASET,
+    IMAGE_UPLOAD_SIGNATURE,
+    KEEP,
+    init,
+    literal,
+    read_fields,
+    seed_input,
+    set_fields,
+)
+from ui.data_views import by_object, show_problems
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
 SEED = "img.seed"
@@ -21,6 +33,7 @@ BUILTIN_CHOICE = "img.builtin"
 SELECTED = "img.selected"
 UPLOADS = "img.uploads"
 PRESET = "img.preset"
+SUMMARY = "img.summary"  # (dataset, (summary, figure)): the summary of the dataset on show
 START_PRESET = "Mild, photos"
 BUILTIN_SOURCE = "Built-in sample"
 UPLOAD_SOURCE = "Upload files"
@@ -36,7 +49,7 @@ def _key(name: str) -> str:
 @st.cache_resource(show_spinner="Loading the built-in sample…")
 def _builtin(name: str) -> ImageDataset:
     # Shared by all sessions: its arrays are read-only, so no session can change another's data.
-    return BUILTIN[name]()
+    return load_builtin_images(name)
 
 
 def _decode_uploads(files: list) -> LoadResult:
@@ -48,22 +61,10 @@ def _decode_uploads(files: list) -> LoadResult:
         result.images.extend(one.images)
         result.problems.extend(one.problems)
         if bar is not None:
-            bar.progress((i + 1) / len(files), text=f"Decoded {i + 1} of {len(files)}: {file.name}")
+            bar.progress((i + 1) / len(files), text=f"Decoded {i + 1} of {len(files)}: {literal(file.name)}")
     if bar is not None:
         bar.empty()
     return result
-
-
-def _show_problems(problems: list[LoadProblem], shown: int = 3) -> None:
-    """The first few skipped files as warnings, the rest folded away so the preview stays in view."""
-    for problem in problems[:shown]:
-        st.warning(f"**{problem.name}**: {problem.reason}", icon="⚠️")
-    if len(problems) > shown:
-        with st.expander(f"{len(problems) - shown} more files were skipped"):
-            st.dataframe(
-                {"file": [p.name for p in problems[shown:]], "reason": [p.reason for p in problems[shown:]]},
-                hide_index=True,
-            )
 
 
 def dataset_picker() -> ImageDataset | None:
@@ -71,7 +72,9 @@ def dataset_picker() -> ImageDataset | None:
     left, right = st.columns([1, 4])
     source = left.radio("Images", [BUILTIN_SOURCE, UPLOAD_SOURCE], key=SOURCE, persist_state=KEEP)
     if source == BUILTIN_SOURCE:
-        name = right.selectbox("Sample", list(BUILTIN), key=init(BUILTIN_CHOICE, PHOTOS), persist_state=KEEP)
+        name = right.selectbox(
+            "Sample", display_names("images"), key=init(BUILTIN_CHOICE, PHOTOS), persist_state=KEEP
+        )
         dataset = _builtin(name)
         st.session_state[IMAGE_DATASET] = dataset
         return dataset
@@ -83,6 +86,7 @@ def dataset_picker() -> ImageDataset | None:
     )
     kept = st.session_state.get(IMAGE_DATASET)
     if files:
+        # Decoded once per set of uploads; reruns (every slider move) reuse the kept dataset.
         signature = tuple((f.name, f.size, f.file_id) for f in files)
         if st.session_state.get(IMAGE_UPLOAD_SIGNATURE) != signature or kept is None:
             result = _decode_uploads(files)
@@ -94,7 +98,7 @@ def dataset_picker() -> ImageDataset | None:
     else:
         st.info("Upload images or a .zip to begin, or pick a built-in sample.")
         return None
-    _show_problems(kept.problems)
+    show_problems(kept.problems, "files")
     if not kept.images:
         st.error("None of the uploaded files could be used; see the reasons above.")
         return None
@@ -102,8 +106,8 @@ def dataset_picker() -> ImageDataset | None:
 
 
 def dataset_summary(dataset: ImageDataset) -> None:
-    """Counts, sizes and modes, with images per class as a bar chart."""
-    summary = summarize(dataset.images)
+    """Counts, sizes and modes, with images per class as a bar chart (computed once per dataset)."""
+    summary, figure = by_object(SUMMARY, dataset, lambda: _summary_and_figure(dataset))
     cols = st.columns(4)
     cols[0].metric("Images", f"{summary.total:,}")
     cols[1].metric("Classes", len(dataset.classes) or "unlabelled")
@@ -113,13 +117,18 @@ def dataset_summary(dataset: ImageDataset) -> None:
             span = f"{low} px" if low == high else f"{low}–{high} px"
             col.metric(name, span, help=f"Median {stats.median:g} px")
     left, right = st.columns([3, 2])
-    if dataset.classes:
-        left.plotly_chart(class_count_figure(summary), width="stretch")
+    if figure is not None:
+        left.plotly_chart(figure, width="stretch")
     for title, counts in (
         ("Channel layout", summary.layout_counts),
         ("Mode as uploaded", summary.source_mode_counts),
     ):
         right.dataframe({title: list(counts), "images": list(counts.values())}, hide_index=True)
+
+
+def _summary_and_figure(dataset: ImageDataset):
+    summary = summarize(dataset.images)
+    return summary, class_count_figure(summary) if dataset.classes else None
 
 
 def _apply_preset() -> None:

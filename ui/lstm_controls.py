@@ -6,25 +6,28 @@ import json
 
 import streamlit as st
 
+from core.data.sources import display_names, load_builtin_text
 from core.data.text_io import TextDataset
-from core.data.texts import PYDOC_TOPICS, TEXT_SAMPLES
+from core.data.texts import PYDOC_TOPICS
+from core.errors import AugLabError
+from core.generators.checkpoint import load_checkpoint
 from core.generators.engine import TrainingRun
-from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus
-from core.generators.pool import SyntheticText
+from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, suggested_conditional
+from core.generators.pool import text_samples
 from ui.common import KEEP, SYNTHETIC_TEXTS, TEXT_DATASET, init, record_generation
 from ui.training import Entry
 
 
 @st.cache_resource(show_spinner="Loading the sample…")
 def _sample(name: str) -> TextDataset:
-    return TEXT_SAMPLES[name]()
+    return load_builtin_text(name)
 
 
 def data_choice() -> TextDataset:
     """The Text page's dataset, or a built-in sample."""
     loaded = st.session_state.get(TEXT_DATASET)
-    options = list(TEXT_SAMPLES)
-    if loaded is not None and loaded.name not in TEXT_SAMPLES:
+    options = display_names("text")
+    if loaded is not None and loaded.name not in options:
         options.insert(0, loaded.name)
     name = st.selectbox(
         "Train on",
@@ -59,7 +62,7 @@ def lstm_config(dataset: TextDataset) -> LSTMConfig:
     layers = sb.select_slider("Layers", [1, 2, 3], key=init("lstm.layers", d.num_layers), persist_state=KEEP)
     conditional = sb.toggle(
         "Condition on the label",
-        value=bool(dataset.labels),
+        value=suggested_conditional(dataset.examples),
         disabled=not dataset.labels,
         key=f"lstm.conditional.{dataset.name}",
         help="Each line starts with its label token, so generated lines carry labels.",
@@ -107,9 +110,18 @@ def build_entry(config: LSTMConfig, dataset: TextDataset) -> Entry:
     return Entry(TrainingRun(trainer), lstm_signature(config, dataset), {"labels": list(corpus.labels)})
 
 
-def load_entry(payload: dict, dataset: TextDataset) -> Entry:
-    """An entry around a loaded checkpoint, ready to sample."""
-    trainer = LSTMTrainer.from_checkpoint(payload)
+def load_entry(data: bytes, name: str, dataset: TextDataset) -> Entry:
+    """An entry around a checkpoint file, ready to sample, and to resume on the current text if it fits.
+
+    Raises:
+        CheckpointError: The file cannot be used (the message names it).
+    """
+    payload = load_checkpoint(data, name, "lstm")
+    try:
+        config = LSTMConfig.from_dict(payload["config"])
+        trainer = LSTMTrainer.from_checkpoint(payload, build_corpus(dataset.examples, config), name=name)
+    except AugLabError:  # not this text's model: sampling only (a broken file fails again, by name)
+        trainer = LSTMTrainer.from_checkpoint(payload, name=name)
     return Entry(
         TrainingRun(trainer), lstm_signature(trainer.config, dataset), {"labels": list(trainer.labels)}
     )
@@ -151,20 +163,17 @@ def sampling_controls(entry: Entry) -> None:
         "temperature": float(temperature),
         "top_k": int(top_k) or None,
         "max_len": int(max_len),
+        "label": label,
     }
     with st.spinner("Sampling…"):
-        lines = trainer.sample(
-            prompt, int(n), int(max_len), float(temperature), settings["top_k"], int(seed), label
-        )
-    digest = entry.checkpoint_sha256()
-    new = [SyntheticText(line, label, digest, int(seed), i, settings) for i, line in enumerate(lines)]
+        digest = entry.checkpoint_sha256()
+        new = text_samples(trainer, digest, int(seed), int(n), settings)
     st.session_state.setdefault(SYNTHETIC_TEXTS, []).extend(new)
-    record_generation(
-        "text", entry.checkpoint_bytes(), digest, int(seed), int(n), {**settings, "label": label}
-    )
+    record_generation("text", entry.checkpoint_bytes(), digest, int(seed), int(n), settings)
+    novelty = trainer.novelty([item.text for item in new])
     st.success(
-        f"Added {len(new)} lines to the synthetic pool. Novelty: {trainer.novelty(lines):.0%} of them "
-        "are not lines of the training text."
+        f"Added {len(new)} lines to the synthetic pool. Novelty: {novelty:.0%} of them are not lines of the "
+        "training text."
     )
     for item in new:
         st.code(item.text, language=None)

@@ -13,19 +13,21 @@ from core.augment.text import (
     TextAugConfig,
     eda_preset,
 )
+from core.data.sources import display_names, load_builtin_text
 from core.data.text_io import (
+    CsvLayout,
     TextDataset,
-    csv_columns,
-    label_count_figure,
-    length_figure,
+    csv_layout,
     load_csv,
     load_txt,
     paste_dataset,
+    summarize_text,
 )
-from core.data.text_io import summarize_text as summarize
-from core.data.texts import TEXT_SAMPLES
+from core.data.texts import REVIEWS
 from core.errors import AugLabError, ConfigError
-from ui.common import KEEP, TEXT_DATASET, init, read_fields, seed_input, set_fields
+from core.present.charts import label_count_figure, length_figure
+from ui.common import KEEP, TEXT_DATASET, init, literal, read_fields, seed_input, set_fields
+from ui.data_views import by_object, by_token, code, error_message, show_problems
 
 PREFIX = "txt"
 SOURCE = "txt.source"
@@ -34,12 +36,20 @@ PASTED = "txt.pasted"
 UPLOAD = "txt.upload"
 TEXT_COLUMN = "txt.text_column"
 LABEL_COLUMN = "txt.label_column"
+HEADER = "txt.header"  # + ".<file_id>": the "first row holds column names" toggle of one upload
 PRESET = "txt.preset"
 SEED = "txt.seed"
 SHOWN = "txt.shown"
+# Values derived from the input, kept in the session (see ui.data_views) so that reruns stay fast.
+PASTED_DATASET = "txt.memo.pasted"  # (pasted text, TextDataset)
+UPLOAD_LAYOUT = "txt.memo.layout"  # ((file_id, size), CsvLayout)
+UPLOAD_DATASET = "txt.memo.upload"  # ((file_id, size, options...), TextDataset)
+SUMMARY = "txt.memo.summary"  # (TextDataset, (summary, label figure, length figure))
 SOURCES = ("Built-in sample", "Paste text", "Upload .txt or .csv")
 NO_LABEL = "(none)"
 NEGATIONS = ("no", "nor", "not", "never")
+TEXT_NAMES = ("text", "sentence", "review", "content")  # column names guessed to hold the text
+LABEL_NAMES = ("label", "class", "category", "sentiment")  # ... and the label
 PASTE_EXAMPLE = (
     "The hotel room was spotless, and the staff couldn't have been friendlier.\n"
     "Our flight was delayed 3.5 hours with no explanation at all.\n"
@@ -53,40 +63,37 @@ def _key(name: str) -> str:
 
 @st.cache_resource(show_spinner="Loading the sample…")
 def _sample(name: str) -> TextDataset:
-    return TEXT_SAMPLES[name]()
+    # Shared by all sessions and never changed by the pages.
+    return load_builtin_text(name)
 
 
 def dataset_picker() -> TextDataset | None:
-    """A built-in sample, pasted lines or an uploaded file; notices and problems shown, then kept."""
+    """A built-in sample, pasted lines or an uploaded file; notices and problems shown, then kept.
+
+    Decoding and parsing happen once per input (sample, pasted text, upload and its column choices);
+    reruns reuse the kept dataset.
+    """
     left, right = st.columns([1, 4])
     source = left.radio("Text", SOURCES, key=SOURCE, persist_state=KEEP)
     dataset = None
     with right, _errors():
         if source == SOURCES[0]:
-            name = right.selectbox("Sample", list(TEXT_SAMPLES), key=SAMPLE, persist_state=KEEP)
+            name = right.selectbox(
+                "Sample", display_names("text"), key=init(SAMPLE, REVIEWS), persist_state=KEEP
+            )
             dataset = _sample(name)
         elif source == SOURCES[1]:
             text = right.text_area(
                 "One example per line", key=init(PASTED, PASTE_EXAMPLE), height=140, persist_state=KEEP
             )
-            dataset = paste_dataset(text)
+            dataset = by_token(PASTED_DATASET, text, lambda: paste_dataset(text))
         else:
             dataset = _upload(right)
     if dataset is None:
         return st.session_state.get(TEXT_DATASET)
     for notice in dataset.notices:
-        st.info(notice)
-    for problem in dataset.problems[:3]:
-        st.warning(f"**{problem.name}**: {problem.reason}", icon="⚠️")
-    if len(dataset.problems) > 3:
-        with st.expander(f"{len(dataset.problems) - 3} more problems"):
-            st.dataframe(
-                {
-                    "where": [p.name for p in dataset.problems[3:]],
-                    "reason": [p.reason for p in dataset.problems[3:]],
-                },
-                hide_index=True,
-            )
+        st.info(literal(notice))
+    show_problems(dataset.problems, "rows")
     st.session_state[TEXT_DATASET] = dataset
     return dataset
 
@@ -99,40 +106,72 @@ class _errors:
 
     def __exit__(self, kind, exc, tb) -> bool:
         if isinstance(exc, AugLabError):
-            st.error(str(exc), icon="⚠️")
+            st.error(error_message(exc), icon="⚠️")
             return True
         return False
 
 
+def _guess(columns: list[str], names: tuple[str, ...], default: str) -> str:
+    return next((c for c in columns if c.lower() in names), default)
+
+
 def _upload(where) -> TextDataset | None:
     file = where.file_uploader(
-        "A .txt file (one example per line) or a .csv with a header row",
+        "A .txt file (one example per line) or a .csv (with or without a header row)",
         type=["txt", "csv", "tsv"],
         key=UPLOAD,
     )
     if file is None:
         st.info("Upload a file, paste text, or pick a built-in sample.")
         return None
-    data = file.getvalue()
+    data, upload = file.getvalue(), (file.file_id, file.size)
     if not file.name.lower().endswith((".csv", ".tsv")):
-        return load_txt(data, file.name)
-    columns = csv_columns(data, file.name)
+        return by_token(UPLOAD_DATASET, (*upload, "txt"), lambda: load_txt(data, file.name))
+    layout: CsvLayout = by_token(UPLOAD_LAYOUT, upload, lambda: csv_layout(data, file.name))
+    header = where.toggle(
+        "First row holds column names",
+        key=init(f"{HEADER}.{file.file_id}", layout.has_header),
+        help="Off: the first row is data and the columns are called column 1, column 2, ...",
+    )
+    if not header and layout.header_doubt is not None:
+        st.info(
+            f"{code(file.name)}: the first row looks like data, not column names "
+            f"({literal(layout.header_doubt)}), so it is read as data and the columns are called column 1, "
+            "column 2, ...; switch on 'First row holds column names' if it is a header."
+        )
+    columns = layout.columns(header)
+    if header:
+        guess = _guess(columns, TEXT_NAMES, columns[0])
+    else:  # no names to go by: the column whose first cell is longest most likely holds the text
+        guess = columns[max(range(layout.width), key=lambda i: len(layout.first_row[i]))]
     c1, c2 = where.columns(2)
-    guess = next((c for c in columns if c.lower() in ("text", "sentence", "review", "content")), columns[0])
     text_column = c1.selectbox(
-        "Text column", columns, index=columns.index(guess), key=f"{TEXT_COLUMN}.{file.file_id}"
+        "Text column", columns, index=columns.index(guess), key=f"{TEXT_COLUMN}.{file.file_id}.{header}"
     )
     labels = [NO_LABEL, *[c for c in columns if c != text_column]]
-    guess = next((c for c in labels if c.lower() in ("label", "class", "category", "sentiment")), NO_LABEL)
     label = c2.selectbox(
-        "Label column", labels, index=labels.index(guess), key=f"{LABEL_COLUMN}.{file.file_id}"
+        "Label column",
+        labels,
+        index=labels.index(_guess(labels, LABEL_NAMES, NO_LABEL)),
+        key=f"{LABEL_COLUMN}.{file.file_id}.{header}",
     )
-    return load_csv(data, file.name, text_column, None if label == NO_LABEL else label)
+    label_column = None if label == NO_LABEL else label
+    token = (*upload, "csv", text_column, label_column, header)
+    return by_token(
+        UPLOAD_DATASET, token, lambda: load_csv(data, file.name, text_column, label_column, header=header)
+    )
+
+
+def _summary_and_figures(dataset: TextDataset):
+    summary = summarize_text(dataset.examples)
+    labels = label_count_figure(summary) if dataset.labels else None
+    return summary, labels, length_figure(dataset.examples)
 
 
 def dataset_summary(dataset: TextDataset) -> None:
-    """Counts per label (bar chart) and length statistics (histogram of words per example)."""
-    summary = summarize(dataset.examples)
+    """Counts per label (bar chart) and length statistics (histogram of words per example), computed once
+    per dataset."""
+    summary, labels, lengths = by_object(SUMMARY, dataset, lambda: _summary_and_figures(dataset))
     cols = st.columns(4)
     cols[0].metric("Examples", f"{summary.total:,}")
     cols[1].metric("Labels", len(dataset.labels) or "unlabelled")
@@ -144,9 +183,9 @@ def dataset_summary(dataset: TextDataset) -> None:
                 help=f"min {stats.minimum}, mean {stats.mean:.1f}, max {stats.maximum}",
             )
     left, right = st.columns(2)
-    if dataset.labels:
-        left.plotly_chart(label_count_figure(summary), width="stretch")
-    right.plotly_chart(length_figure(dataset.examples), width="stretch")
+    if labels is not None:
+        left.plotly_chart(labels, width="stretch")
+    right.plotly_chart(lengths, width="stretch")
 
 
 def _apply_preset() -> None:

@@ -30,8 +30,19 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.config import from_mapping, parse_json
+from core.config import (
+    MAX_SEED,
+    check_bool,
+    check_choice,
+    check_float,
+    check_pair,
+    check_seed,
+    from_mapping,
+    is_number,
+    parse_json,
+)
 from core.errors import ConfigError
+from core.seeding import numpy_rng
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -47,22 +58,16 @@ _BORDERS = {
 _INTERPOLATIONS = {"bilinear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}
 
 CONFIG_FORMAT = "auglab.image_aug/1"
-MAX_VARIANT_SEED = 2**63 - 1
 
-
-def _pair(value: Any, name: str) -> tuple[float, float]:
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) for v in value):
-        return float(value[0]), float(value[1])
-    raise ConfigError(f"{name} must be a pair of numbers [low, high], got {value!r}.")
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float (JSON allows 1e400 written out as digits)
-        return False
+# The bounds of each scalar setting, with its unit named in messages: (low, high, what the number is).
+_LIMITS = {
+    "rotation_range": (0.0, 180.0, "degrees"),
+    "width_shift_range": (0.0, 10_000.0, "a fraction below 1, pixels from 1 up"),
+    "height_shift_range": (0.0, 10_000.0, "a fraction below 1, pixels from 1 up"),
+    "shear_range": (0.0, 80.0, "degrees"),
+    "cval": (0.0, 255.0, "a pixel value"),
+    "channel_shift_range": (0.0, 255.0, "on the 0..255 scale"),
+}
 
 
 @dataclass(frozen=True)
@@ -89,30 +94,15 @@ class ImageAugConfig:
 
     def __post_init__(self) -> None:
         zoom = self.zoom_range
-        if _is_number(zoom):
+        if is_number(zoom):
             zoom = (1.0 - float(zoom), 1.0 + float(zoom))
-        object.__setattr__(self, "zoom_range", _pair(zoom, "zoom_range"))
+        object.__setattr__(self, "zoom_range", check_pair("zoom_range", zoom))
         brightness = (1.0, 1.0) if self.brightness_range is None else self.brightness_range
-        object.__setattr__(self, "brightness_range", _pair(brightness, "brightness_range"))
-        self._validate()
-
-    def _validate(self) -> None:
+        object.__setattr__(self, "brightness_range", check_pair("brightness_range", brightness))
         for name in ("horizontal_flip", "vertical_flip"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}.")
-        limits = {
-            "rotation_range": (0.0, 180.0, "degrees"),
-            "width_shift_range": (0.0, 10_000.0, "(a fraction below 1, pixels from 1 up)"),
-            "height_shift_range": (0.0, 10_000.0, "(a fraction below 1, pixels from 1 up)"),
-            "shear_range": (0.0, 80.0, "degrees"),
-            "cval": (0.0, 255.0, "(a pixel value)"),
-            "channel_shift_range": (0.0, 255.0, "(on the 0..255 scale)"),
-        }
-        for name, (low, high, unit) in limits.items():
-            value = getattr(self, name)
-            if not _is_number(value) or not low <= value <= high:
-                raise ConfigError(f"{name} must be a number from {low:g} to {high:g} {unit}, got {value!r}.")
-            object.__setattr__(self, name, float(value))
+            check_bool(name, getattr(self, name))
+        for name, (low, high, unit) in _LIMITS.items():
+            object.__setattr__(self, name, check_float(f"{name} ({unit})", getattr(self, name), low, high))
         low, high = self.zoom_range
         if not 0.1 <= low <= high <= 5.0:
             raise ConfigError(f"zoom_range must satisfy 0.1 <= low <= high <= 5, got {self.zoom_range}.")
@@ -121,12 +111,8 @@ class ImageAugConfig:
             raise ConfigError(
                 f"brightness_range must satisfy 0 <= low <= high <= 5, got {self.brightness_range}."
             )
-        if self.fill_mode not in FILL_MODES:
-            raise ConfigError(f"fill_mode must be one of {', '.join(FILL_MODES)}, got {self.fill_mode!r}.")
-        if self.interpolation not in INTERPOLATIONS:
-            raise ConfigError(
-                f"interpolation must be one of {', '.join(INTERPOLATIONS)}, got {self.interpolation!r}."
-            )
+        check_choice("fill_mode", self.fill_mode, FILL_MODES)
+        check_choice("interpolation", self.interpolation, INTERPOLATIONS)
 
     def shift_pixels(self, height: int, width: int) -> tuple[float, float]:
         """The largest horizontal and vertical shift in pixels for an image of this size."""
@@ -312,10 +298,11 @@ def apply_affine(
         A new array with the shape and dtype of ``image``.
     """
     _check_image(image)
-    if fill_mode not in _BORDERS:
-        raise ConfigError(f"fill_mode must be one of {', '.join(FILL_MODES)}, got {fill_mode!r}.")
-    if interpolation not in _INTERPOLATIONS:
-        raise ConfigError(f"interpolation must be one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}.")
+    # The plain lookups run per image; the checks only build the message when one fails.
+    if type(fill_mode) is not str or fill_mode not in _BORDERS:
+        check_choice("fill_mode", fill_mode, FILL_MODES)
+    if type(interpolation) is not str or interpolation not in _INTERPOLATIONS:
+        check_choice("interpolation", interpolation, INTERPOLATIONS)
     height, width = image.shape[:2]
     if _is_identity(params):
         return image.copy()
@@ -413,20 +400,17 @@ def sample_params(config: ImageAugConfig, rng: np.random.Generator, height: int,
 def variant_rng(seed: int, index: int, variant: int) -> np.random.Generator:
     """The generator of variant ``variant`` of item ``index`` under ``seed``.
 
-    It depends on those three numbers only, never on what was drawn before, so results do not depend
-    on batch order, on other items or on other browser sessions.
+    It is ``core.seeding.numpy_rng(seed, index, variant)``: it depends on those three numbers only,
+    never on what was drawn before, so results do not depend on batch order, on other items or on
+    other browser sessions.
 
     Raises:
-        ConfigError: A number is negative or not an integer.
+        ConfigError: A number is not a whole number from 0 to 2**63 - 1.
     """
-    for name, value in (("seed", seed), ("index", index), ("variant", variant)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, np.integer))
-            or not 0 <= value <= MAX_VARIANT_SEED
-        ):
-            raise ConfigError(f"{name} must be a whole number from 0 to {MAX_VARIANT_SEED}, got {value!r}.")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(index), int(variant)])))
+    if not (type(index) is type(variant) is int and 0 <= index <= MAX_SEED and 0 <= variant <= MAX_SEED):
+        check_seed("index", index)  # numpy integers pass; anything else gets its sentence
+        check_seed("variant", variant)
+    return numpy_rng(seed, index, variant)  # core.seeding checks the seed
 
 
 def apply_params(image: np.ndarray, params: AffineParams, config: ImageAugConfig) -> np.ndarray:

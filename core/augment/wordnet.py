@@ -11,7 +11,7 @@ Set-up (``python -m core wordnet install``, run by ``make run`` and ``make test`
 WordNet loads once per process, on first use, under a lock (Streamlit serves sessions as threads).
 Synonym lookups use the reader's lemma index and morphology, then read just the lemma names of each
 synset from the data files' bytes at the synset's offset: the same answer as building NLTK ``Synset``
-objects (``tests/test_wordnet.py`` checks it against them), at a small fraction of the cost.
+objects (``tests/augment/test_wordnet.py`` checks it against them), at a small fraction of the cost.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """``python -m core export --recipe recipe.json --out dataset.zip``: the export page, headless.
 
-The recipe is the ``recipe.json`` the page downloads (or one found inside an exported archive); its
-inputs and generator checkpoints are read from the paths it names. Progress is printed once a
-second to stderr. A recipe that cannot be used raises :class:`~core.errors.ConfigError` or
+The recipe is the ``recipe.json`` the page downloads, or an exported archive itself (``--recipe
+dataset.zip`` reads its ``recipe.json``); its inputs and generator checkpoints are read from the paths it
+names, and a checkpoint missing there is read from the archive's ``generators/<sha256>.pt``. Progress is
+printed once a second to stderr. A recipe that cannot be used raises :class:`~core.errors.ConfigError` or
 :class:`~core.errors.InputError`, which ``core.cli.main.main`` turns into exit status 2.
 """
 
@@ -11,9 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
-
-from core.errors import ConfigError
 
 
 def _progress_printer(interval_s: float = 1.0):
@@ -32,20 +30,17 @@ def _progress_printer(interval_s: float = 1.0):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core.dataset.blend import Recipe
-    from core.dataset.export import run_export
+    from core.dataset.replay import load_recipe, run_export
 
-    path = Path(args.recipe)
-    if not path.is_file():
-        raise ConfigError(f"{args.recipe} does not exist; give the recipe.json the Export page downloads.")
-    recipe = Recipe.from_json(path.read_bytes())
+    source = load_recipe(args.recipe)
     printed: set[str] = set()
 
     def notify(line: str) -> None:
         printed.add(line)
         print(line, file=sys.stderr)
 
-    summary = run_export(recipe, args.out, None if args.quiet else _progress_printer(), notify)
+    progress = None if args.quiet else _progress_printer()
+    summary = run_export(source.recipe, args.out, progress, notify, source.archive)
     per_split = ", ".join(
         f"{split} {sum(sum(c.values()) for c in classes.values()):,}"
         for split, classes in summary.counts.items()
@@ -64,7 +59,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``export`` on ``python -m core``'s sub-parsers."""
     e = sub.add_parser("export", help="write the blended, split dataset a recipe describes as a .zip")
-    e.add_argument("--recipe", required=True, help="recipe.json from the Export page or an exported zip")
+    e.add_argument(
+        "--recipe",
+        required=True,
+        help="recipe.json from the Export page, or an exported .zip (its recipe.json and checkpoints)",
+    )
     e.add_argument("--out", required=True, help="the .zip to write (replaced only when complete)")
     e.add_argument("--quiet", action="store_true", help="no progress lines")
     e.set_defaults(func=cmd_export)

@@ -1,19 +1,34 @@
-"""Built-in sample datasets (bundled with scikit-learn / scikit-image, no download) and dataset summaries."""
+"""Image datasets: the built-in samples (bundled with scikit-learn / scikit-image, no download) and summaries.
+
+Pages, the CLI and recipes pick built-in samples by name through :mod:`core.data.sources`; :data:`BUILTIN`
+is the table of loaders it reads.
+"""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import plotly.graph_objects as go
 
 from core.data.image_io import LoadedImage, LoadProblem
+from core.data.labels import UNLABELLED, count_labels
 
-UNLABELLED = "(unlabelled)"
-"""Class name used in summaries for images without a label."""
+__all__ = [
+    "BUILTIN",
+    "DIGITS",
+    "PHOTOS",
+    "UNLABELLED",
+    "DatasetSummary",
+    "ImageDataset",
+    "SizeStats",
+    "count_labels",
+    "load_digits",
+    "load_photos",
+    "summarize",
+]
 
 
 @dataclass
@@ -120,7 +135,9 @@ BUILTIN: dict[str, Callable[[], ImageDataset]] = {
     DIGITS: load_digits,
     PHOTOS: load_photos,
 }
-"""Built-in datasets by display name; each loader works offline and returns a fresh dataset."""
+"""Built-in image datasets by display name; each loader works offline and returns a fresh dataset.
+
+Pick them by short or display name through :func:`core.data.sources.load_builtin_images`."""
 
 
 @dataclass(frozen=True)
@@ -163,15 +180,6 @@ def _stats(values: list[int]) -> SizeStats | None:
     return SizeStats(minimum=min(values), median=float(statistics.median(values)), maximum=max(values))
 
 
-def count_labels(labels: Iterable[str | None]) -> dict[str, int]:
-    """Examples per label, sorted by label, with ``"(unlabelled)"`` last for None."""
-    counts = Counter(labels)
-    ordered = {label: counts[label] for label in sorted(k for k in counts if k is not None)}
-    if None in counts:
-        ordered[UNLABELLED] = counts[None]
-    return ordered
-
-
 def summarize(images: Sequence[LoadedImage]) -> DatasetSummary:
     """Count images per class, channel layout and source mode, and describe their sizes.
 
@@ -192,28 +200,3 @@ def summarize(images: Sequence[LoadedImage]) -> DatasetSummary:
         layout_counts={layout: layouts[layout] for layout in _LAYOUTS.values() if layouts[layout]},
         source_mode_counts=dict(sorted(modes.items())),
     )
-
-
-def class_count_figure(summary: DatasetSummary) -> go.Figure:
-    """Bar chart of images per class (unlabelled images as their own bar).
-
-    Args:
-        summary: A summary from :func:`summarize`.
-
-    Returns:
-        A plotly figure; class names are categories, so ``"0"``..``"9"`` are not treated as numbers.
-    """
-    names = list(summary.class_counts)
-    counts = list(summary.class_counts.values())
-    classes = sum(name != UNLABELLED for name in names)
-    figure = go.Figure(
-        go.Bar(x=names, y=counts, text=counts, textposition="auto", hovertemplate="%{x}: %{y} images"),
-    )
-    figure.update_layout(
-        title=f"Images per class ({summary.total:,} images, {classes} classes)",
-        xaxis_title="Class",
-        yaxis_title="Number of images",
-        xaxis_type="category",
-        bargap=0.2,
-    )
-    return figure

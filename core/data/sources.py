@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.image_io import load_files
-from core.data.images import DIGITS, PHOTOS, ImageDataset, load_digits, load_photos
+from core.data.images import BUILTIN, DIGITS, PHOTOS, ImageDataset
+from core.data.text_io import MAX_EXAMPLE_CHARS, TextDataset, load_csv, load_txt
+from core.data.texts import PYDOC, PYDOC_TOPICS, REVIEWS, TEXT_SAMPLES
 from core.errors import InputError
 
 
@@ -35,20 +37,12 @@ class Builtin:
     kind: str  # "images" or "text"
 
 
-def _text_builtins() -> list[Builtin]:
-    from core.data.texts import PYDOC, PYDOC_TOPICS, REVIEWS
-
-    return [
-        Builtin("reviews", REVIEWS, "text"),
-        Builtin("sentences", PYDOC, "text"),
-        Builtin("pydoc", PYDOC_TOPICS, "text"),
-    ]
-
-
 BUILTINS: tuple[Builtin, ...] = (
     Builtin("digits", DIGITS, "images"),
     Builtin("photos", PHOTOS, "images"),
-    *_text_builtins(),
+    Builtin("reviews", REVIEWS, "text"),
+    Builtin("sentences", PYDOC, "text"),
+    Builtin("pydoc", PYDOC_TOPICS, "text"),
 )
 
 
@@ -88,29 +82,31 @@ def load_builtin_images(name: str) -> ImageDataset:
     if item is None:
         names = ", ".join(builtin_names("images"))
         raise InputError(name, f"is not a built-in image sample; the samples are {names}")
-    return load_digits() if item.short == "digits" else load_photos()
+    return BUILTIN[item.display]()
 
 
-def load_builtin_text(name: str):
-    """A fresh copy of a built-in text sample (short or display name), a ``TextDataset``.
+def load_builtin_text(name: str) -> TextDataset:
+    """A fresh copy of a built-in text sample (short or display name).
 
     Raises:
         InputError: No text sample has that name.
     """
-    from core.data.texts import load_pydoc, load_pydoc_topics, load_reviews
-
     item = builtin(name, "text")
     if item is None:
         names = ", ".join(builtin_names("text"))
         raise InputError(name, f"is not a built-in text sample; the samples are {names}")
-    return {"reviews": load_reviews, "sentences": load_pydoc, "pydoc": load_pydoc_topics}[item.short]()
+    return TEXT_SAMPLES[item.display]()
 
 
 def _read(path: str, what: str) -> bytes:
+    """The bytes of the file at ``path``; InputError naming the path when it is not a readable file."""
     p = Path(path)
     if not p.is_file():
         raise InputError(path, f"is not a built-in sample and not a file ({what}); check the name or path")
-    return p.read_bytes()
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror}); check its permissions") from exc
 
 
 def resolve_images(inputs: Sequence[str], notify: Callable[[str], None] = lambda _: None) -> ImageDataset:
@@ -130,7 +126,7 @@ def resolve_images(inputs: Sequence[str], notify: Callable[[str], None] = lambda
             continue
         result = load_files([(Path(source).name, _read(source, "an image or a .zip of class folders"))])
         for problem in result.problems:
-            notify(f"skipped {problem.name}: {problem.reason}")
+            notify(f"skipped {problem}")
         if not result.images:
             raise InputError(source, "holds no image that could be used; see the reasons above")
         images.extend(result.images)
@@ -145,7 +141,10 @@ def resolve_text(
     text_column: str = "text",
     label_column: str | None = "label",
     notify: Callable[[str], None] = lambda _: None,
-):
+    *,
+    header: bool = True,
+    max_chars: int | None = MAX_EXAMPLE_CHARS,
+) -> TextDataset:
     """The text examples of ``inputs``, in order, as one ``TextDataset``.
 
     Args:
@@ -154,12 +153,13 @@ def resolve_text(
         text_column: CSV inputs: the column holding the text.
         label_column: CSV inputs: the column holding the label (None: unlabelled).
         notify: Called with each notice and each skipped row, naming the file.
+        header: CSV inputs: whether the first row holds the column names (False: the columns are
+            ``"column 1"``, ``"column 2"``, ...).
+        max_chars: Longest example kept, in characters (None: no cap); see ``core.data.text_io.load_txt``.
 
     Raises:
         InputError: An input is neither a sample nor a file, or is unusable.
     """
-    from core.data.text_io import TextDataset, load_csv, load_txt
-
     examples, notices, problems = [], [], []
     for source in inputs:
         if builtin(source, "text") is not None:
@@ -168,10 +168,10 @@ def resolve_text(
             data = _read(source, "a .txt or .csv file")
             name = Path(source).name
             if name.lower().endswith((".csv", ".tsv")):
-                dataset = load_csv(data, name, text_column, label_column)
+                dataset = load_csv(data, name, text_column, label_column, header=header, max_chars=max_chars)
             else:
-                dataset = load_txt(data, name)
-        for line in [*dataset.notices, *(f"skipped {p.name}: {p.reason}" for p in dataset.problems)]:
+                dataset = load_txt(data, name, max_chars=max_chars)
+        for line in [*dataset.notices, *(f"skipped {p}" for p in dataset.problems)]:
             notify(line)
         examples.extend(dataset.examples)
         notices.extend(dataset.notices)
@@ -181,4 +181,3 @@ def resolve_text(
     return TextDataset(
         name=item.display if item else Path(name).name, examples=examples, notices=notices, problems=problems
     )
-

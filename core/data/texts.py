@@ -1,4 +1,8 @@
-"""Built-in text samples that need no upload: short labelled reviews, and real English prose."""
+"""Built-in text samples that need no upload: short labelled reviews, and real English prose.
+
+Pages, the CLI and recipes pick them by short or display name through :mod:`core.data.sources`;
+:data:`TEXT_SAMPLES` is the table of loaders it reads.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from core.config import check_int
 from core.data.text_io import TextDataset, TextExample, load_csv
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -29,10 +34,18 @@ def pydoc_sentences(count: int = 300, min_words: int = 6, max_words: int = 40) -
 
     Paragraphs are split at sentence ends; sentences with code markers or outside the word range
     are left out, so what remains is plain English prose.
+
+    Raises:
+        ConfigError: A count below 0, or a word range that is not whole numbers with 1 <= min <= max.
     """
     from pydoc_data.topics import topics
 
+    count = check_int("count", count, 0)
+    min_words = check_int("min_words", min_words, 1)
+    max_words = check_int("max_words", max_words, min_words)
     sentences: list[str] = []
+    if count == 0:
+        return sentences
     for key in sorted(topics):
         for paragraph in topics[key].split("\n\n"):
             flat = " ".join(paragraph.split())
@@ -66,4 +79,6 @@ TEXT_SAMPLES: dict[str, Callable[[], TextDataset]] = {
     PYDOC: load_pydoc,
     PYDOC_TOPICS: load_pydoc_topics,
 }
-"""Built-in text datasets by display name; each works offline."""
+"""Built-in text datasets by display name; each works offline and returns a fresh dataset.
+
+Pick them by short or display name through :func:`core.data.sources.load_builtin_text`."""

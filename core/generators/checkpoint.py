@@ -1,8 +1,18 @@
 """Checkpoints: plain dicts of tensors and JSON-like values, saved with torch and loaded safely.
 
-A checkpoint is ``{"kind": "gan" | "lstm", "format_version": 1, "model": state_dict, "config": {...},
-"classes" or "vocab": [...], "optimizer": ..., "steps": int, ...}``, never a pickled module, and is
-always read with ``torch.load(weights_only=True)``: a file from the internet cannot run code here.
+A checkpoint is ``{"kind": "gan" | "lstm", "format_version": 2, "model": state_dict, "config": {...},
+"classes" or "vocab": [...], "optimizer": ..., "steps": int, ..., "digest": sha256}``, never a pickled
+module, and is always read with ``torch.load(weights_only=True)``: a file from the internet cannot run
+code here. ``digest`` (:func:`payload_digest`) covers every other entry, because torch's zip reader does
+not check its CRCs: a flipped byte inside a weight would otherwise load silently.
+
+This module is the one place that knows the format: the trainers build their payload, :func:`seal` it,
+and check what they read back with :func:`check_payload`; every error names the file.
+
+Format versions:
+    1. AugLab before issue 8 (own seeding per model, "integrity" / "digest" keys).
+    2. Every random stream comes from :mod:`core.seeding`, so a checkpoint's training state and samples
+       differ from version 1's for the same seed; one ``digest`` key.
 """
 
 from __future__ import annotations
@@ -17,7 +27,9 @@ import torch
 
 from core.errors import AugLabError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+DIGEST_KEY = "digest"
+_KIND_NAMES = {"gan": "a GAN checkpoint", "lstm": "an LSTM checkpoint"}
 
 
 class CheckpointError(AugLabError):
@@ -36,8 +48,97 @@ def checkpoint_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _feed(value: Any, h: Any) -> None:
+    """Feed ``value`` to the hash ``h``, unambiguously: a type tag, a length or shape, then the content."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu().contiguous().reshape(-1)
+        h.update(f"T{t.dtype}{tuple(value.shape)}".encode())
+        if t.numel():
+            h.update(t.view(torch.uint8).numpy())  # the bytes as they are, no copy
+    elif isinstance(value, dict):
+        h.update(f"D{len(value)}".encode())
+        for key in sorted(value, key=repr):
+            h.update(repr(key).encode("utf-8", "surrogatepass"))
+            _feed(value[key], h)
+    elif isinstance(value, list | tuple):
+        h.update(f"L{len(value)}".encode())
+        for item in value:
+            _feed(item, h)
+    else:
+        h.update(f"V{value!r}".encode("utf-8", "surrogatepass"))
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    """sha256 over every entry of a checkpoint except ``"digest"`` (tensors by dtype, shape and bytes)."""
+    h = hashlib.sha256()
+    _feed({k: v for k, v in payload.items() if k != DIGEST_KEY}, h)
+    return h.hexdigest()
+
+
+def seal(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with its format version and digest set (the dict is changed in place and returned)."""
+    payload["format_version"] = FORMAT_VERSION
+    payload[DIGEST_KEY] = payload_digest(payload)
+    return payload
+
+
+def to_cpu(value: Any) -> Any:
+    """``value`` with every tensor inside (dicts, lists, tuples) detached and on the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(to_cpu(v) for v in value)
+    return value
+
+
+def check_payload(payload: Any, name: str, kind: str) -> dict[str, Any]:
+    """Check that ``payload`` is an unaltered AugLab ``kind`` checkpoint of this format version.
+
+    Args:
+        payload: What ``torch.load`` returned.
+        name: The file's name, for messages.
+        kind: ``"gan"`` or ``"lstm"``.
+
+    Returns:
+        ``payload``.
+
+    Raises:
+        CheckpointError: Not an AugLab checkpoint, another kind, another format version, or altered.
+    """
+    if not isinstance(payload, dict) or "kind" not in payload or "model" not in payload:
+        raise CheckpointError(f"{name} is a torch file but not an AugLab checkpoint (no kind/model entries).")
+    if payload["kind"] != kind:
+        found = payload["kind"]
+        what = _KIND_NAMES.get(found, f"a checkpoint of kind {found!r}")
+        raise CheckpointError(f"{name} is {what} ({found!r}), not {_KIND_NAMES[kind]} ({kind!r}).")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        if type(version) is int and 1 <= version < FORMAT_VERSION:
+            raise CheckpointError(
+                f"{name} was made by an older AugLab (checkpoint format {version}; this AugLab reads format "
+                f"{FORMAT_VERSION}, whose random streams differ, so it would not resume or sample the same). "
+                "Train the model again with this AugLab, or use the older AugLab to sample from it."
+            )
+        if type(version) is int and version > FORMAT_VERSION:
+            raise CheckpointError(
+                f"{name} was made by a newer AugLab (checkpoint format {version}; this AugLab reads format "
+                f"{FORMAT_VERSION}). Update AugLab to use it."
+            )
+        raise CheckpointError(
+            f"{name} has no valid format version ({version!r}); it was not saved by AugLab."
+        )
+    if payload.get(DIGEST_KEY) != payload_digest(payload):
+        raise CheckpointError(
+            f"{name} has been altered or damaged since AugLab saved it (its contents do not match their "
+            "recorded sha256 digest); download it again or use an unmodified copy."
+        )
+    return payload
+
+
 def load_checkpoint(data: bytes, name: str, kind: str) -> dict[str, Any]:
-    """Read a checkpoint safely and check that it is an AugLab ``kind`` checkpoint of this version.
+    """Read a checkpoint safely (``weights_only=True``) and :func:`check_payload` it.
 
     Args:
         data: The file's bytes.
@@ -45,7 +146,7 @@ def load_checkpoint(data: bytes, name: str, kind: str) -> dict[str, Any]:
         kind: "gan" or "lstm".
 
     Raises:
-        CheckpointError: Not a torch file, tampered with, holding code, or another kind or version.
+        CheckpointError: Empty, not a torch file, holding code, another kind or version, or altered.
     """
     if not data:
         raise CheckpointError(f"{name} is empty (0 bytes); download the checkpoint again.")
@@ -58,13 +159,4 @@ def load_checkpoint(data: bytes, name: str, kind: str) -> dict[str, Any]:
             f"{name} is not a usable AugLab checkpoint ({first[:160]}). Use a .pt file saved by AugLab's "
             "Download checkpoint button or `python -m core train-...`."
         ) from None
-    if not isinstance(payload, dict) or "kind" not in payload or "model" not in payload:
-        raise CheckpointError(f"{name} is a torch file but not an AugLab checkpoint (no kind/model entries).")
-    if payload["kind"] != kind:
-        raise CheckpointError(f"{name} is a {payload['kind']!r} checkpoint; this page needs a {kind!r} one.")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{name} has format version {payload.get('format_version')!r}; this AugLab reads version "
-            f"{FORMAT_VERSION}."
-        )
-    return payload
+    return check_payload(payload, name, kind)

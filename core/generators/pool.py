@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import ConfigError
+
 
 @dataclass(frozen=True, eq=False)
 class SyntheticImage:
@@ -45,13 +47,21 @@ def image_samples(trainer: Any, digest: str, seed: int, n: int) -> list[Syntheti
         digest: sha256 of the checkpoint the trainer was saved as (provenance).
         seed: The sampling seed.
         n: Samples per class (conditional) or in all (unconditional).
+
+    Returns:
+        The items in generation order (class by class when conditional); ``label`` is the class name,
+        or None for an unconditional GAN.
+
+    Raises:
+        ConfigError: A bad count or seed.
     """
     arrays, labels = trainer.generate(n, None, seed)
-    classes = list(getattr(trainer, "classes", None) or [])
-    conditional = labels is not None and bool(classes)
+    classes = [str(c) for c in getattr(trainer, "classes", None) or []]
+    names = [classes[int(i)] for i in labels] if labels is not None and classes else [None] * len(arrays)
+    # One copy per image: a view would keep the whole generated batch alive as long as any item lives.
     return [
-        SyntheticImage(np.asarray(array), classes[int(labels[i])] if conditional else None, digest, seed, i)
-        for i, array in enumerate(arrays)
+        SyntheticImage(np.array(array), label, digest, seed, i)
+        for i, (array, label) in enumerate(zip(arrays, names, strict=True))
     ]
 
 
@@ -70,10 +80,23 @@ def text_samples(
         n: Number of lines.
         settings: Any of ``prompt``, ``max_len``, ``temperature``, ``top_k``, ``label`` (defaults:
             :data:`TEXT_DEFAULTS`); recorded with each line.
+
+    Returns:
+        The items; each carries the label it was written with (a conditional model asked for no label
+        draws one per line, and that is the item's label).
+
+    Raises:
+        ConfigError: A bad setting, an unknown label or prompt characters the model never saw.
     """
+    unknown = sorted(set(settings) - set(TEXT_DEFAULTS))
+    if unknown:
+        known = ", ".join(TEXT_DEFAULTS)
+        raise ConfigError(f"Unknown sampling setting(s) {', '.join(unknown)}; the known ones are {known}.")
     s = {**TEXT_DEFAULTS, **settings}
-    lines = trainer.sample(s["prompt"], n, s["max_len"], s["temperature"], s["top_k"], seed, s["label"])
-    return [SyntheticText(line, s["label"], digest, seed, i, dict(s)) for i, line in enumerate(lines)]
+    drawn = trainer.sample_labelled(
+        s["prompt"], n, s["max_len"], s["temperature"], s["top_k"], seed, s["label"]
+    )
+    return [SyntheticText(line, label, digest, seed, i, dict(s)) for i, (line, label) in enumerate(drawn)]
 
 
 def samples_from_checkpoint(
@@ -88,7 +111,8 @@ def samples_from_checkpoint(
         seed, n, settings: As :func:`image_samples` / :func:`text_samples`.
 
     Raises:
-        CheckpointError: The file is not a readable checkpoint of ``kind``.
+        CheckpointError: The file is not a readable checkpoint of ``kind`` (the message names it).
+        ConfigError: A bad count, seed or sampling setting.
     """
     from core.generators.checkpoint import checkpoint_hash, load_checkpoint
 
@@ -97,7 +121,7 @@ def samples_from_checkpoint(
     if kind == "gan":
         from core.generators.gan import GANTrainer
 
-        return image_samples(GANTrainer.from_checkpoint(payload), digest, seed, n)
+        return image_samples(GANTrainer.from_checkpoint(payload, name=name), digest, seed, n)
     from core.generators.lstm import LSTMTrainer
 
-    return text_samples(LSTMTrainer.from_checkpoint(payload), digest, seed, n, settings or {})
+    return text_samples(LSTMTrainer.from_checkpoint(payload, name=name), digest, seed, n, settings or {})

@@ -1,4 +1,7 @@
-"""Preview grids: many variants of one image, sized for a screen, numbered for the parameter table."""
+"""Image grids: the one grid builder, tiles sized for a screen, and previews of an image's variants.
+
+The preview's tiles are numbered ("orig", "v0", "v1", ...) to match the parameter table beside them.
+"""
 
 from __future__ import annotations
 
@@ -44,19 +47,22 @@ def fit_tile(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def make_grid(tiles: list[np.ndarray], cols: int, pad: int = 4, background: int = 255) -> np.ndarray:
-    """Lay RGB tiles out in rows of ``cols``, each centred in a cell the size of the largest tile.
+    """Lay tiles out in rows of ``cols``, each centred in a cell the size of the largest tile.
+
+    The one grid builder of AugLab's pages: image previews, GAN samples, dataset thumbnails.
 
     Args:
-        tiles: HxWx3 uint8 images (sizes may differ).
-        cols: Tiles per row (>= 1).
+        tiles: uint8 images, HxW, HxWx1, HxWx3 or HxWx4 (shown as by :func:`to_rgb`); sizes may differ.
+        cols: Tiles per row; fewer tiles than that make one shorter row, below 1 counts as 1.
         pad: Pixels between cells and around the grid.
-        background: Grey level of the padding.
+        background: Grey level of the padding, 0..255.
 
     Returns:
-        One HxWx3 uint8 image.
+        One HxWx3 uint8 image; a single background pixel when there are no tiles.
     """
     if not tiles:
         return np.full((1, 1, 3), background, np.uint8)
+    tiles = [to_rgb(t) for t in tiles]  # RGB tiles pass through as they are
     cols = max(1, min(cols, len(tiles)))
     rows = -(-len(tiles) // cols)
     cell_h = max(t.shape[0] for t in tiles)

@@ -1,0 +1,132 @@
+"""The GAN and LSTM pages with AppTest: start a short run, poll it like the page does, use the model."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from generator_helpers import unescape
+from streamlit.testing.v1 import AppTest
+
+from core.data.images import DIGITS
+from core.data.sources import load_builtin_images
+from core.generators.checkpoint import FORMAT_VERSION, save_checkpoint
+from core.generators.gan import GANConfig, GANTrainer, training_split
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    # ui.training sets the process-wide thread count the way the app wants it; give it back after.
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    return at.switch_page(page).run()
+
+
+def progress_text(at: AppTest) -> str:
+    return " ".join(str(p.proto.text) for p in at.get("progress"))
+
+
+def train(at: AppTest, kind: str, steps: int) -> str:
+    """Start a run of ``steps`` steps and rerun the page (as the polling fragment does) until it ends."""
+    at.segmented_control(key=f"{kind}.budget_by").set_value("steps").run()
+    at.number_input(key=f"{kind}.steps").set_value(steps).run()
+    next(b for b in at.button if b.label.startswith("Start")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    deadline = time.monotonic() + 120
+    while "Finished" not in progress_text(at):
+        assert time.monotonic() < deadline, progress_text(at)
+        time.sleep(0.5)
+        at.run()
+    return progress_text(at)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_gan_page_trains_evaluates_and_fills_the_pool() -> None:
+    at = open_page("pages/gan.py")
+    assert at.selectbox(key="gan.data").value == DIGITS
+    text = train(at, "gan", 60)
+    assert "step 60" in text
+    assert any(c.type == "plotly_chart" for c in at.main.children.values()) or at.get("plotly_chart")
+    button(at, "Evaluate quality").click().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert {"Memorisation share", "TSTR accuracy", "Same classifier on real"} <= set(metrics)
+    at.number_input(key="gan.n").set_value(5).run()
+    button(at, "Generate into the pool").click().run()
+    assert not at.exception
+    assert "Added 50 images" in at.success[0].value  # 5 per class, 10 classes
+    assert any("Synthetic pool: 50 images" in s.value for s in at.subheader)
+
+
+def test_unconditional_gan_page_generates_into_the_pool() -> None:
+    """Defect 1: an unconditional GAN's samples crashed "Generate into the pool" (TypeError)."""
+    at = open_page("pages/gan.py")
+    at.toggle(key=f"gan.conditional.{DIGITS}").set_value(False).run()
+    train(at, "gan", 10)
+    button(at, "Evaluate quality").click().run()
+    assert [m.label for m in at.metric] == ["Memorisation share"]  # no class per sample: no TSTR
+    at.number_input(key="gan.n").set_value(7).run()
+    button(at, "Generate into the pool").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Added 7 images" in at.success[0].value
+    pool = at.session_state["synthetic.images"]
+    assert [item.label for item in pool] == [None] * 7 and [item.index for item in pool] == list(range(7))
+
+
+def test_gan_page_loads_a_checkpoint_and_samples_from_it() -> None:
+    config = GANConfig(n_classes=10, seed=4)
+    data = training_split(load_builtin_images("digits").images, config)
+    trainer = GANTrainer(data.images, data.labels, data.classes, config, device="cpu")
+    trainer.step()
+    at = open_page("pages/gan.py")
+    upload = save_checkpoint(trainer.checkpoint())
+    at.file_uploader(key="gan.checkpoint_file").upload("mine.pt", upload, "application/octet-stream").run()
+    button(at, "Load it").click().run()
+    assert not at.exception and not at.error
+    at.number_input(key="gan.n").set_value(2).run()
+    button(at, "Generate into the pool").click().run()
+    assert "Added 20 images" in at.success[0].value  # 2 per class of the checkpoint's 10
+    assert at.button(key="gan.evaluate")  # it fits the digits: resumable, and its held-out part is known
+
+
+def test_gan_page_refuses_unusable_checkpoints_by_name() -> None:
+    at = open_page("pages/gan.py")
+    other = save_checkpoint({"kind": "lstm", "format_version": FORMAT_VERSION, "model": {}, "config": {}})
+    at.file_uploader(key="gan.checkpoint_file").upload("other.pt", other, "application/octet-stream").run()
+    button(at, "Load it").click().run()
+    assert not at.exception
+    message = unescape(at.error[0].value)
+    assert "other.pt" in message and "'lstm'" in message
+    at.file_uploader(key="gan.checkpoint_file").upload(
+        "broken [1].pt", other[:100], "application/octet-stream"
+    ).run()
+    button(at, "Load it").click().run()
+    assert "broken [1].pt is not a usable" in unescape(at.error[0].value)
+    assert "broken \\[1\\]\\.pt" in at.error[0].value  # shown literally, not as a Markdown link
+
+
+def test_lstm_page_trains_shows_the_baseline_and_samples_labelled_lines() -> None:
+    at = open_page("pages/lstm.py")
+    reviews = next(o for o in at.selectbox(key="lstm.data").options if o.startswith("Product"))
+    at.selectbox(key="lstm.data").set_value(reviews).run()
+    train(at, "lstm", 40)
+    at.number_input(key="lstm.n").set_value(3).run()
+    button(at, "Generate into the pool").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Added 3 lines" in at.success[0].value
+    pool = at.session_state["synthetic.texts"]
+    label = at.selectbox(key="lstm.label").value
+    assert label in ("negative", "positive")
+    assert [item.label for item in pool] == [label] * 3  # conditioned on the chosen label
+    assert [c.value for c in at.code][-3:] == [item.text for item in pool]
