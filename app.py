@@ -17,5 +17,6 @@ navigation = st.navigation(
         for index, (script, title, icon) in enumerate(PAGES)
     ]
 )
+st.set_page_config(page_title=f"{navigation.title} · AugLab")  # the browser tab names the page
 page_frame()
 navigation.run()

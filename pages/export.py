@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.dataset.plan import plan
-from ui.common import literal, page_setup, user_errors
+from ui.common import literal, user_errors
 from ui.export_controls import (
     archive_digest,
     composition,
@@ -16,7 +16,6 @@ from ui.export_controls import (
     write_archive,
 )
 
-page_setup("Export", ":material/download:")
 st.title("Export a dataset")
 st.caption(
     "Real examples, augmented variants and synthetic samples, split train / validation / test by class. "

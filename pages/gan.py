@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.data.images import DIGITS
 from core.present.grids import fit_tile, make_grid, to_rgb
-from ui.common import SYNTHETIC_IMAGES, page_setup, user_errors
+from ui.common import SYNTHETIC_IMAGES, user_errors
 from ui.gan_controls import (
     build_entry,
     data_choice,
@@ -25,7 +25,6 @@ from ui.training import (
     run_buttons,
 )
 
-page_setup("GAN", ":material/blur_on:")
 st.title("Image generator (GAN)")
 st.caption(
     "The classic MLP GAN for small grayscale images and a small DCGAN for 32x32 / 64x64 colour, optionally "

@@ -16,10 +16,9 @@ from core.augment.image import (
     variant_rng,
 )
 from core.present.grids import fit_tile, preview_grid, to_rgb
-from ui.common import config_loader, literal, page_setup, user_errors
+from ui.common import config_loader, literal, user_errors
 from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
 
-page_setup("Images", ":material/image:")
 st.title("Image augmentation")
 st.caption(
     "Keras ImageDataGenerator's parameters with the meaning its documentation gives, applied as one "

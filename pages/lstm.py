@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import SYNTHETIC_TEXTS, page_setup, user_errors
+from ui.common import SYNTHETIC_TEXTS, user_errors
 from ui.lstm_controls import (
     build_entry,
     data_choice,
@@ -23,7 +23,6 @@ from ui.training import (
     run_buttons,
 )
 
-page_setup("LSTM", ":material/edit_note:")
 st.title("Text generator (LSTM)")
 st.caption(
     "A character-level (or word-level) LSTM trained on your lines, with a held-out tail for validation. "

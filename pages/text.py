@@ -9,7 +9,7 @@ import streamlit as st
 from core.augment.codegen import text_snippet
 from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed
 from core.present.highlight import preview_table_html
-from ui.common import config_loader, literal, page_setup, user_errors
+from ui.common import config_loader, literal, user_errors
 from ui.text_controls import (
     PREFIX,
     config_controls,
@@ -21,7 +21,6 @@ from ui.text_controls import (
 
 CSS = (Path(__file__).resolve().parents[1] / "assets" / "text_highlight.css").read_text()
 
-page_setup("Text", ":material/notes:")
 st.title("Text augmentation")
 st.caption(
     "EDA's synonym replacement, insertion, swap and deletion (Wei & Zou 2019) and AEDA's punctuation "

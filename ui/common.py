@@ -53,10 +53,6 @@ def page_frame() -> None:
     _warm_wordnet()
 
 
-def page_setup(title: str, icon: str) -> None:
-    """Kept while pages are converted: app.py now sets the page up (see :func:`page_frame`)."""
-
-
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@;,?/")
 # GitHub-flavoured Markdown turns bare URLs and e-mail addresses into links even when every character
 # is escaped (it links text after parsing); an invisible WORD JOINER at these points stops it.

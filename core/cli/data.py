@@ -35,7 +35,7 @@ def _load_inputs(paths: Sequence[str]) -> LoadResult:
 
 def _report_problems(result: LoadResult) -> None:
     for problem in result.problems:
-        print(f"skipped {problem.name}: {problem.reason}", file=sys.stderr)
+        print(f"skipped {problem}", file=sys.stderr)  # names the archive and the entry
 
 
 def cmd_check_data(_: argparse.Namespace) -> int:

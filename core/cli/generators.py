@@ -253,7 +253,10 @@ def cmd_train_lstm(args: argparse.Namespace) -> int:
     from core.data.sources import resolve_text
 
     # Before torch loads, so that a bad name fails fast.
-    dataset = resolve_text([args.data], args.text_column, args.label_column, notify=lambda line: _note(line))
+    # A corpus keeps its long lines whole (the 10,000-character cap is for augmentation previews).
+    dataset = resolve_text(
+        [args.data], args.text_column, args.label_column, notify=lambda line: _note(line), max_chars=None
+    )
 
     from core.errors import ConfigError
     from core.generators.checkpoint import CheckpointError, load_checkpoint
