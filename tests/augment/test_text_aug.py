@@ -86,16 +86,6 @@ HAND_WRITTEN = [
 SENTENCES = doc_sentences() + HAND_WRITTEN
 
 
-@pytest.fixture(scope="module")
-def wn():
-    """NLTK's WordNet, from the folder core.augment.wordnet puts on NLTK's path."""
-    try:
-        wordnet.reader()
-    except wordnet.WordNetMissing as exc:
-        pytest.skip(str(exc))
-    from nltk.corpus import wordnet as nltk_wordnet
-
-    return nltk_wordnet
 
 
 def lemmas(wn, word: str) -> set[str]:

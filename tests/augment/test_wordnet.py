@@ -23,15 +23,6 @@ MAN_PAGE = Path("/usr/share/man/man5/lexnames.5WN.gz")
 CATEGORY = {"noun": "1", "verb": "2", "adj": "3", "adv": "4"}  # lexnames(5WN): syntactic category
 
 
-@pytest.fixture(scope="module")
-def wn():
-    try:
-        wordnet.reader()
-    except wordnet.WordNetMissing as exc:
-        pytest.skip(str(exc))
-    from nltk.corpus import wordnet as nltk_wordnet
-
-    return nltk_wordnet
 
 
 def lexnames_rows() -> list[tuple[str, str, str]]:

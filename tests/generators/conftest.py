@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from lstm_fixtures import prose_examples, review_examples
+
+from core.data.text_io import TextExample
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -16,3 +19,15 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def prose() -> list[TextExample]:
+    """Real English prose (CPython's documentation) as examples."""
+    return prose_examples()
+
+
+@pytest.fixture(scope="module")
+def reviews() -> list[TextExample]:
+    """The labelled sample reviews as examples."""
+    return review_examples()

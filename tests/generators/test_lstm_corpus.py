@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 import torch
-from lstm_fixtures import TINY, prose_examples, review_examples
+from lstm_fixtures import TINY
 
 from core.data.text_io import TextExample
 from core.errors import ConfigError
@@ -22,16 +22,6 @@ from core.generators.lstm import (
     suggested_conditional,
     tokenize,
 )
-
-
-@pytest.fixture(scope="module")
-def prose() -> list[TextExample]:
-    return prose_examples()
-
-
-@pytest.fixture(scope="module")
-def reviews() -> list[TextExample]:
-    return review_examples()
 
 
 @pytest.mark.parametrize(

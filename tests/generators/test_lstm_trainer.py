@@ -9,7 +9,7 @@ import re
 
 import pytest
 import torch
-from lstm_fixtures import TINY, prose_examples, review_examples, trained
+from lstm_fixtures import TINY, trained
 
 from core.data.text_io import TextExample
 from core.data.texts import pydoc_sentences
@@ -17,16 +17,6 @@ from core.errors import ConfigError
 from core.generators.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, seal
 from core.generators.engine import RunLimits, TrainingRun
 from core.generators.lstm import Corpus, LSTMConfig, LSTMModel, LSTMTrainer, build_corpus
-
-
-@pytest.fixture(scope="module")
-def prose() -> list[TextExample]:
-    return prose_examples()
-
-
-@pytest.fixture(scope="module")
-def reviews() -> list[TextExample]:
-    return review_examples()
 
 
 @pytest.mark.parametrize(

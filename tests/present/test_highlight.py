@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from core.augment import wordnet
 from core.augment.text import Edit, Segment, TextAugConfig, TextVariant, augment_text_detailed
 from core.present.highlight import highlight_html, legend_html, preview_table_html
 
@@ -22,13 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 CSS = (REPO / "assets" / "text_highlight.css").read_text()
 
 
-@pytest.fixture(scope="module")
-def wn():
-    """WordNet loaded, or the test skipped (SR and RI need it)."""
-    try:
-        wordnet.reader()
-    except wordnet.WordNetMissing as exc:
-        pytest.skip(str(exc))
 
 
 def only(op: str, **settings) -> TextAugConfig:
