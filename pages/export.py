@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.dataset.plan import plan
-from ui.common import literal, user_errors
+from ui.common import ensure_framed, literal, user_errors
 from ui.export_controls import (
     archive_digest,
     composition,
@@ -15,6 +15,8 @@ from ui.export_controls import (
     use_builtin,
     write_archive,
 )
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 st.title("Export a dataset")
 st.caption(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.data.images import DIGITS
 from core.present.grids import fit_tile, make_grid, to_rgb
-from ui.common import SYNTHETIC_IMAGES, user_errors
+from ui.common import SYNTHETIC_IMAGES, ensure_framed, user_errors
 from ui.gan_controls import (
     build_entry,
     data_choice,
@@ -24,6 +24,8 @@ from ui.training import (
     live_panel,
     run_buttons,
 )
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 st.title("Image generator (GAN)")
 st.caption(

@@ -14,7 +14,10 @@ from ui.common import (
     SYNTHETIC_IMAGES,
     SYNTHETIC_TEXTS,
     TEXT_DATASET,
+    ensure_framed,
 )
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 
 @st.cache_data(show_spinner=False)

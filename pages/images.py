@@ -16,8 +16,10 @@ from core.augment.image import (
     variant_rng,
 )
 from core.present.grids import fit_tile, preview_grid, to_rgb
-from ui.common import config_loader, literal, user_errors
+from ui.common import config_loader, ensure_framed, literal, user_errors
 from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 st.title("Image augmentation")
 st.caption(

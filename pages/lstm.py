@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import SYNTHETIC_TEXTS, user_errors
+from ui.common import SYNTHETIC_TEXTS, ensure_framed, user_errors
 from ui.lstm_controls import (
     build_entry,
     data_choice,
@@ -22,6 +22,8 @@ from ui.training import (
     live_panel,
     run_buttons,
 )
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 st.title("Text generator (LSTM)")
 st.caption(

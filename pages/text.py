@@ -9,7 +9,7 @@ import streamlit as st
 from core.augment.codegen import text_snippet
 from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed
 from core.present.highlight import preview_table_html
-from ui.common import config_loader, literal, user_errors
+from ui.common import config_loader, ensure_framed, literal, user_errors
 from ui.text_controls import (
     PREFIX,
     config_controls,
@@ -18,6 +18,8 @@ from ui.text_controls import (
     seed_controls,
     wordnet_status,
 )
+
+ensure_framed()  # first thing: this page runs inside app.py's router
 
 CSS = (Path(__file__).resolve().parents[1] / "assets" / "text_highlight.css").read_text()
 

@@ -48,9 +48,29 @@ def _warm_wordnet() -> threading.Thread:
     return thread
 
 
+FRAMED = "app.framed"  # set by app.py's frame; a page run without it was not routed through app.py
+
+
 def page_frame() -> None:
     """What every page shares, drawn once by app.py before the page runs."""
+    st.session_state[FRAMED] = True
     _warm_wordnet()
+
+
+def ensure_framed() -> None:
+    """Make sure this page runs inside app.py's router; call it first thing on every page.
+
+    Streamlit serves an app that has a ``pages/`` folder the old multipage way (each file run on its
+    own, menu from file names) until the first ``st.navigation`` call in the server. So the very first
+    visitor after a start who opens a page's link (``/images``) would get the page without app.py.
+    This notices that, switches Streamlit to app.py's navigation for good, and reruns.
+    """
+    if st.session_state.get(FRAMED):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:=^&\"'%@;,?/")

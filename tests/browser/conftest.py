@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app as a user starts it (`streamlit run app.py`), on a free localhost port."""
+@contextmanager
+def running_app(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The app as a user starts it (`streamlit run app.py`) on a free localhost port; yields its URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
+    log = log_path.open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -53,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -74,6 +76,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One app server shared by the browser tests."""
+    with running_app(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
