@@ -25,11 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="AugLab without the browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     # Each command group registers its own subcommands; torch loads only inside the generator commands.
-    from core.cli import data, export, generators
+    from core.cli import data, export, generators, worker
 
     data.add_commands(sub)
     generators.add_commands(sub)
     export.add_commands(sub)
+    worker.add_commands(sub)
     return parser
 
 

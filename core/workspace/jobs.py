@@ -8,9 +8,12 @@ A job's life::
 
 A page submits a job (:func:`submit`) with a JSON config naming its inputs by content hash, then
 only polls the row (:func:`get`): status, progress (steps, fraction, ETA, curves), a message, and
-results (checkpoint hashes, previews) that the worker wrote into the workspace. :func:`request_stop`
-sets a flag the worker reads between steps. Everything goes through SQLite, so the page, the
-supervisor and the workers can be in different processes, and a restarted server finds every job.
+results (checkpoint hashes) that the worker wrote into the workspace; :func:`preview` gives the latest
+preview image, :func:`queue_position` the place of a queued job. :func:`request_stop` sets a flag the
+worker reads at its next report (twice a second) and passes on to its training loop. Everything goes
+through SQLite, so the page, the supervisor and the workers can be in different processes, and a
+restarted server finds every job. What a job of each kind takes and reports is documented with its
+handler (training: :mod:`core.generators.jobs`).
 """
 
 from __future__ import annotations
@@ -134,9 +137,19 @@ def request_stop(store: Store, job_id: int, ws: str) -> None:
 # -- what the supervisor and the worker call --------------------------------------------------------
 
 
-def claim_next(store: Store) -> Job | None:
-    """The oldest queued job, marked running (atomically: two supervisors never claim the same one)."""
+def claim_next(store: Store, limit: int | None = None) -> Job | None:
+    """The oldest queued job, marked running (atomically: two supervisors never claim the same one).
+
+    Args:
+        limit: Claim nothing when this many jobs are already running or stopping. Counted inside the
+            same transaction as the claim, so two supervisors on one home never run more than ``limit``
+            jobs between them.
+    """
     with store.transaction() as db:
+        if limit is not None:
+            busy = db.execute("SELECT COUNT(*) FROM jobs WHERE status IN ('running', 'stopping')").fetchone()
+            if busy[0] >= limit:
+                return None
         row = db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1"
         ).fetchone()
@@ -150,25 +163,49 @@ def claim_next(store: Store) -> Job | None:
 
 
 def set_pid(store: Store, job_id: int, pid: int) -> None:
+    """Record the process running ``job_id`` (counts as a heartbeat)."""
     with store.transaction() as db:
         db.execute("UPDATE jobs SET pid = ?, heartbeat = ? WHERE id = ?", (pid, time.time(), job_id))
 
 
-def report(store: Store, job_id: int, progress: dict[str, Any], result: dict[str, Any] | None = None) -> bool:
-    """A worker's heartbeat with its progress (and results so far); returns whether a stop was asked."""
+def report(
+    store: Store,
+    job_id: int,
+    progress: dict[str, Any],
+    result: dict[str, Any] | None = None,
+    preview: bytes | None = None,
+) -> bool:
+    """A worker's heartbeat with its progress (and results so far, and a new preview image).
+
+    Only an active job's row changes: once a job is final (the supervisor declared its worker dead, say)
+    what it was left at stays.
+
+    Returns:
+        Whether the worker should stop: a stop was asked, or the job is no longer active (e.g. marked
+        failed after its worker stopped reporting for too long).
+    """
+    sets, values = ["progress = ?", "heartbeat = ?"], [json.dumps(progress), time.time()]
+    if result is not None:
+        sets.append("result = ?")
+        values.append(json.dumps(result))
+    if preview is not None:
+        sets.append("preview = ?")
+        values.append(preview)
     with store.transaction() as db:
-        if result is None:
-            db.execute(
-                "UPDATE jobs SET progress = ?, heartbeat = ? WHERE id = ?",
-                (json.dumps(progress), time.time(), job_id),
-            )
-        else:
-            db.execute(
-                "UPDATE jobs SET progress = ?, result = ?, heartbeat = ? WHERE id = ?",
-                (json.dumps(progress), json.dumps(result), time.time(), job_id),
-            )
-        row = db.execute("SELECT stop_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    return bool(row and row[0])
+        db.execute(
+            f"UPDATE jobs SET {', '.join(sets)} WHERE id = ? AND status IN ('running', 'stopping')",
+            (*values, job_id),
+        )
+        row = db.execute("SELECT stop_requested, status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return row is None or bool(row[0]) or row[1] not in ACTIVE
+
+
+def preview(store: Store, job_id: int, ws: str | None = None) -> bytes | None:
+    """The latest preview image of ``job_id`` (PNG bytes; only if it belongs to ``ws``, when given)."""
+    row = store.connection().execute("SELECT ws, preview FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None or row[1] is None or (ws is not None and row[0] != ws):
+        return None
+    return bytes(row[1])
 
 
 def finish(

@@ -5,7 +5,8 @@ the page URL (``?ws=...``): a reload, a server restart or the same link in anoth
 and nobody can guess another's. Everything lives under one folder, ``AUGLAB_HOME`` (default
 ``~/.local/share/auglab``)::
 
-    auglab.sqlite3                  the database: workspaces, settings, artifacts, jobs
+    auglab.sqlite3                  the database: workspaces, settings, artifacts, jobs (with the
+                                    latest preview image of each job)
     blobs/<ws id>/<aa>/<sha256>     file contents, named by their SHA-256 (never by a user's name)
 
 No path is ever built from user input: a workspace's folder is its validated id, a file's name is
@@ -13,6 +14,13 @@ the hash of its bytes. The names users gave (``photos.zip``) are only stored as 
 
 Limits (see :class:`Limits`): bytes per workspace, bytes in all, and a time-to-live after which an
 idle workspace is deleted (:meth:`Store.cleanup`, run at start-up and hourly by the app).
+
+Schema versions (``meta.schema``): a :class:`Store` upgrades an older database in place when it opens
+it, and refuses a newer one by name.
+
+1. Workspaces, settings, blobs, artifacts, jobs.
+2. ``jobs.preview``: the latest preview image a job's worker drew (PNG bytes), kept out of the JSON
+   progress so that polling a job's status never reads an image.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from typing import Any
 from core.config import check_float, check_int
 from core.errors import AugLabError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 DB_NAME = "auglab.sqlite3"
 
@@ -84,11 +92,23 @@ CREATE TABLE IF NOT EXISTS jobs (
     stop_requested INTEGER NOT NULL DEFAULT 0,
     progress TEXT NOT NULL DEFAULT '{}',
     result TEXT NOT NULL DEFAULT '{}',
-    message TEXT NOT NULL DEFAULT ''
+    message TEXT NOT NULL DEFAULT '',
+    preview BLOB
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
 CREATE INDEX IF NOT EXISTS jobs_ws ON jobs (ws, id);
 """
+
+
+# Upgrades from each older schema version to the next, applied in order inside one transaction.
+# Each checks what is there first, so a database half-upgraded by hand (or by a crash) still upgrades.
+def _add_job_preview(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "preview" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN preview BLOB")
+
+
+_MIGRATIONS = {1: _add_job_preview}  # from version -> the change to version + 1
 
 
 class WorkspaceError(AugLabError):
@@ -140,8 +160,17 @@ class Limits:
                     number = float(os.environ[env])
                 except ValueError:
                     raise WorkspaceError(f"{env} must be a number, got {os.environ[env]!r}.") from None
-                values[name] = int(number * scale) if name != "ttl_s" else number * scale
+                # round(), not int(): 1000 bytes written as GB and read back is 999.9999999999999.
+                values[name] = round(number * scale) if name != "ttl_s" else number * scale
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """These limits as the variables :meth:`from_env` reads (how a worker process gets its server's)."""
+        return {
+            "AUGLAB_WORKSPACE_GB": repr(self.workspace_bytes / 1024**3),
+            "AUGLAB_TOTAL_GB": repr(self.total_bytes / 1024**3),
+            "AUGLAB_TTL_DAYS": repr(self.ttl_s / (24 * 3600)),
+        }
 
 
 def _human(size: float) -> str:
@@ -160,7 +189,8 @@ class Store:
     """
 
     def __init__(self, home: str | os.PathLike[str] | None = None, limits: Limits | None = None) -> None:
-        self.home = Path(home) if home is not None else default_home()
+        # Absolute, so that a worker process started in another folder opens the same home.
+        self.home = (Path(home).expanduser() if home is not None else default_home()).resolve()
         self.limits = limits or Limits()
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "blobs").mkdir(exist_ok=True)
@@ -176,6 +206,10 @@ class Store:
                     f"The workspace database {self.path} was written by a newer AugLab (schema {row[0]}, "
                     f"this version reads {SCHEMA_VERSION}); update AugLab or set AUGLAB_HOME elsewhere."
                 )
+            elif int(row[0]) < SCHEMA_VERSION:
+                for version in range(int(row[0]), SCHEMA_VERSION):
+                    _MIGRATIONS[version](db)
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -441,4 +475,37 @@ class Store:
     def remove_artifacts(self, ws: str, kind: str) -> None:
         """Forget every artifact of ``kind`` in ``ws`` (their files go when nothing else uses them)."""
         with self.transaction() as db:
+            shas = [
+                r[0] for r in db.execute("SELECT sha256 FROM artifacts WHERE ws = ? AND kind = ?", (ws, kind))
+            ]
             db.execute("DELETE FROM artifacts WHERE ws = ? AND kind = ?", (ws, kind))
+        self._drop_unused(ws, shas)
+
+    def remove_artifact(self, ws: str, artifact_id: int) -> None:
+        """Forget one artifact of ``ws`` (its file goes when nothing else uses it); another's is untouched."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT sha256 FROM artifacts WHERE id = ? AND ws = ?", (artifact_id, ws)
+            ).fetchone()
+            db.execute("DELETE FROM artifacts WHERE id = ? AND ws = ?", (artifact_id, ws))
+        self._drop_unused(ws, [row[0]] if row else [])
+
+    def _drop_unused(self, ws: str, shas: list[str | None]) -> None:
+        """Delete the files among ``shas`` that no artifact, job or setting of ``ws`` mentions any more.
+
+        Jobs and settings hold hashes inside JSON (a job's inputs, a resume checkpoint, a page's
+        upload list), so they are searched as text: a file named anywhere in its workspace stays.
+        """
+        for sha in {s for s in shas if s}:
+            with self.transaction() as db:
+                used = db.execute(
+                    "SELECT 1 FROM artifacts WHERE ws = ?1 AND sha256 = ?2 UNION ALL "
+                    "SELECT 1 FROM jobs WHERE ws = ?1 AND (instr(config, ?2) OR instr(result, ?2)) UNION ALL "
+                    "SELECT 1 FROM settings WHERE ws = ?1 AND instr(value, ?2) LIMIT 1",
+                    (ws, sha),
+                ).fetchone()
+                if used:
+                    continue
+                db.execute("DELETE FROM blobs WHERE ws = ? AND sha256 = ?", (ws, sha))
+                # Unlinked inside the transaction: no other writer can record the same file meanwhile.
+                self._blob_path(ws, sha).unlink(missing_ok=True)

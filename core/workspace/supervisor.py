@@ -10,15 +10,27 @@ Why not a task-queue library: the queue is a table in the workspace database alr
 :mod:`core.workspace.jobs`); the standard library's ``subprocess`` starts workers, and what is left —
 start the oldest queued job when a slot is free, mark dead workers failed — is this small class. Celery,
 RQ or Huey would each add a broker or a second process to start; ``concurrent.futures`` pools cannot
-outlive the server and break as a whole when one worker dies.
+outlive the server and break as a whole when one worker dies. The job row is also the only channel
+between page and worker (progress, preview, stop flag), so a restarted server, or another tab, sees
+everything a worker reported without talking to it.
 
-A worker is dead when its process is gone while its job is still marked running, or when it has not
-reported for :data:`STALE_S` seconds. Its job is marked failed with the reason (the exit status or
-signal, e.g. "killed by signal 9, often out of memory"); checkpoints it already wrote stay.
+The worker (``python -m core worker``, :mod:`core.workspace.worker`) marks its own job finished, stopped
+or failed. The supervisor only steps in when it cannot: a worker is dead when its process is gone while
+its job is still marked running, or when it has not reported for ``stale_s`` seconds (:data:`STALE_S`;
+a worker reports twice a second while training and every few seconds while loading). Its job is
+marked failed with the reason (the exit status or signal, e.g. "killed by SIGKILL (the system ran out of
+memory, ...)"); checkpoints it already wrote stay.
+
+After a server restart the new supervisor finds the old workers' jobs running: it recognises each
+worker by its process id *and* its command line (``--job N``; a recycled process id does not pass),
+leaves it running, counts it against the pool and reaps it when it is gone. Workers inherit the
+store's limits (:meth:`~core.workspace.store.Limits.to_env`), so a worker refuses to write past them
+exactly as the server would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +40,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.config import check_int
 from core.workspace import jobs
 from core.workspace.store import Store
 
@@ -36,8 +49,15 @@ TICK_S = 0.5  # how often the supervisor looks at the table
 
 
 def default_workers() -> int:
-    """Cores - 1, at least 1: one core stays free for the server and the browsers' previews."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """Cores - 1, at least 1: one core stays free for the server and the browsers' previews.
+
+    Cores are those this process may run on (a container's CPU set), not the machine's.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 2
+    return max(1, cores - 1)
 
 
 def _alive(pid: int | None) -> bool:
@@ -55,6 +75,23 @@ def _alive(pid: int | None) -> bool:
     except (OSError, IndexError):
         return True
     return state != "Z"
+
+
+def _is_worker(pid: int | None, job_id: int) -> bool:
+    """Whether ``pid`` is alive and is the worker of ``job_id`` (its command line holds ``--job <id>``).
+
+    After a restart the supervisor only knows a worker by its recorded process id, which the system may
+    have given to another process since; the command line tells them apart. Where ``/proc`` cannot be
+    read the process id alone decides.
+    """
+    if not _alive(pid):
+        return False
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True
+    wanted = [b"--job", str(job_id).encode()]
+    return any(args[i : i + 2] == wanted for i in range(len(args) - 1))
 
 
 def describe_exit(code: int) -> str:
@@ -88,7 +125,8 @@ class Supervisor:
             stale_s: Seconds without a report after which a running job's worker counts as dead.
         """
         self.store = store
-        self.workers = workers or default_workers()
+        self.workers = default_workers() if workers is None else check_int("workers", workers, 1)
+        # store.home is absolute, so the worker opens the same folder whatever its working directory.
         self.command = list(command or [sys.executable, "-m", "core", "worker", "--home", str(store.home)])
         self.stale_s = stale_s
         self._children: dict[int, subprocess.Popen] = {}
@@ -122,11 +160,9 @@ class Supervisor:
         """Reap dead workers, then start queued jobs while there are free slots."""
         with self._lock:
             self._reap(time.time() if now is None else now)
-            active = jobs.running(self.store)
-            for _ in range(self.workers - len(active)):
-                job = jobs.claim_next(self.store)
-                if job is None:
-                    break
+            # claim_next counts running jobs itself, in its transaction: another supervisor on the
+            # same home (two servers, or an old one still shutting down) cannot push the total over.
+            while (job := jobs.claim_next(self.store, limit=self.workers)) is not None:
                 self._spawn(job.id)
 
     def _spawn(self, job_id: int) -> None:
@@ -135,6 +171,7 @@ class Supervisor:
             child = subprocess.Popen(
                 [*self.command, "--job", str(job_id)],
                 cwd=root,
+                env={**os.environ, **self.store.limits.to_env()},  # the server's limits, not the defaults
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # survives the server's restart and its Ctrl-C
             )
@@ -157,8 +194,12 @@ class Supervisor:
                     reason = f"The worker stopped reporting for over {self.stale_s:g} s and was stopped."
                 else:
                     reason = describe_exit(code)
-            elif _alive(job.pid) and now - (job.heartbeat or now) <= self.stale_s:
-                continue  # a worker from before a server restart, still working
+            elif _is_worker(job.pid, job.id):
+                if now - (job.heartbeat or now) <= self.stale_s:
+                    continue  # a worker from before a server restart, still working
+                with contextlib.suppress(OSError):  # hung: it is our worker (checked), so end it
+                    os.kill(job.pid, signal.SIGKILL)
+                reason = f"The worker stopped reporting for over {self.stale_s:g} s and was stopped."
             elif job.pid is None and now - (job.started or now) <= self.stale_s:
                 continue  # claimed by another supervisor a moment ago
             else:

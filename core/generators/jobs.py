@@ -1,0 +1,541 @@
+"""Training as a job: what ``python -m core worker`` runs for the kinds "train-gan" and "train-lstm".
+
+A page (or a script) submits a job with :func:`core.workspace.jobs.submit` and a config built by
+:meth:`TrainJob.to_config`; the supervisor starts a worker process; the worker calls :func:`train_gan`
+or :func:`train_lstm` with a :class:`~core.workspace.worker.JobContext`. Why worker processes and a job
+table rather than a thread or a task queue: see :mod:`core.workspace.supervisor`.
+
+Job config (JSON)::
+
+    {"model": {...},        # GANConfig / LSTMConfig fields (missing ones take their defaults);
+                            # ignored when resuming: a checkpoint keeps its own settings
+     "data": {"builtin": "digits"}                 # a built-in sample (core.data.sources names)
+          or {"files": [{"name": "photos.zip", "sha256": "<64 hex>"}, ...],   # the workspace's files
+              "text_column": "text", "label_column": null, "header": true},   # CSV uploads (LSTM)
+     "limits": {"budget_s": 60, "max_steps": null,  # whichever comes first; at least one of them
+                "checkpoint_every_s": 30},
+     "resume": null or {"sha256": "<a checkpoint in the same workspace>"}}
+
+Uploads are read from the workspace by hash (another workspace's files are not found); the names are
+display names for messages, never paths, and only their ending tells a CSV from plain text.
+
+Progress (``job.progress``, rewritten about twice a second)::
+
+    status       the engine's: "running", "stopping", then "finished" / "stopped" / "failed"
+    steps        steps in all (a resumed model counts on from its checkpoint); run_steps: in this job
+    elapsed_s, eta_s (null until known), fraction (0..1 of this job's limit), steps_per_s
+    history      {"generator": [[step, loss], ...], ...}: at most HISTORY_POINTS points per curve
+    message      why it ended, or what it is doing ("Loading the data…")
+    device       e.g. "CPU (1 thread)"
+    notices      files or entries that were skipped, and why (names as the user gave them)
+    GAN:         classes, train_images, held_out_images; the preview image: jobs.preview() (PNG)
+    LSTM:        preview_text (three lines), val_bpc (null until measured), unigram_bpc
+
+Result (``job.result``): ``checkpoint`` (sha256 of the latest checkpoint in the workspace),
+``checkpoint_steps`` and ``checkpoint_artifact`` (its id among the workspace's "checkpoint"
+artifacts, meta ``{"job", "steps", "kind"}``). A checkpoint is written every ``checkpoint_every_s``
+seconds of training and when the run ends (finished, stopped, or failed and rolled back to its last good
+state); each replaces the job's previous one, so a long run does not fill the workspace, and a worker
+that is killed leaves the latest. To resume, submit a new job with ``"resume": {"sha256":
+result["checkpoint"]}`` and the same data: the trainer is rebuilt from the checkpoint and counts on.
+
+The trainers are built here exactly as the pages and ``python -m core train-gan`` build them
+(:func:`gan_trainer`, :func:`resume_gan_trainer`, :func:`lstm_trainer`, :func:`resume_lstm_trainer`).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.config import check_bool, check_float, check_int, from_mapping
+from core.data.image_io import LoadedImage, load_files
+from core.data.sources import load_builtin_images, load_builtin_text
+from core.data.text_io import TextExample, load_csv, load_txt
+from core.dataset.writer import encode_png
+from core.errors import ConfigError, InputError
+from core.generators.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from core.generators.engine import RunLimits, RunSnapshot, TrainingRun, describe_device
+from core.generators.gan import GANConfig, GANTrainer, TrainingData, training_split
+from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus
+from core.workspace.worker import SHA256, JobContext, Outcome
+
+REPORT_EVERY_S = 0.5  # progress written this often; also how often a stop request is looked for
+CHECKPOINT_EVERY_S = 30.0  # seconds of training between checkpoints (the default of "limits")
+HISTORY_POINTS = 500  # loss points per curve in a report (the engine keeps more; a page plots these)
+MAX_NOTICES = 20  # skipped files named in the progress; the rest are counted
+MAX_BUDGET_S = 24 * 3600.0
+KINDS = {"train-gan": "gan", "train-lstm": "lstm"}  # job kind -> checkpoint kind
+_NAMES = {"gan": "GAN", "lstm": "LSTM"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The job's configuration
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file of the workspace: what the user called it, and the hash it is stored under."""
+
+    name: str  # for messages only; its ending tells .csv / .tsv from plain text
+    sha256: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ConfigError(f"A file's name must be a non-empty string, got {self.name!r}.")
+        if not isinstance(self.sha256, str) or SHA256.fullmatch(self.sha256) is None:
+            raise ConfigError(f"{self.name}: the file's sha256 must be 64 lower-case hex digits.")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """The training data: a built-in sample, or files of the workspace (exactly one of the two)."""
+
+    builtin: str | None = None  # a short or display name from core.data.sources
+    files: tuple[FileRef, ...] = ()  # uploads, in order
+    text_column: str = "text"  # CSV uploads: the column with the text
+    label_column: str | None = None  # CSV uploads: the column with the labels (None: unlabelled)
+    header: bool = True  # CSV uploads: the first row holds the column names
+
+    def __post_init__(self) -> None:
+        files = self.files
+        if not isinstance(files, list | tuple):
+            raise ConfigError(f"data.files must be a list of {{name, sha256}} objects, got {files!r}.")
+        object.__setattr__(
+            self,
+            "files",
+            tuple(
+                f if isinstance(f, FileRef) else from_mapping(FileRef, f, "data file entry") for f in files
+            ),
+        )
+        if (self.builtin is None) == (not self.files):
+            raise ConfigError(
+                'The data must be a built-in sample or uploaded files: give "builtin" (e.g. "digits") '
+                'or a non-empty "files" list, not both.'
+            )
+        if self.builtin is not None and not isinstance(self.builtin, str):
+            raise ConfigError(f"data.builtin must be a sample's name, got {self.builtin!r}.")
+        if not isinstance(self.text_column, str):
+            raise ConfigError(f"data.text_column must be a column name, got {self.text_column!r}.")
+        if self.label_column is not None and not isinstance(self.label_column, str):
+            raise ConfigError(f"data.label_column must be a column name or null, got {self.label_column!r}.")
+        check_bool("data.header", self.header)
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """When the job ends by itself, and how often it writes a checkpoint."""
+
+    budget_s: float | None = 60.0  # seconds of training in this job (None: no time limit)
+    max_steps: int | None = None  # steps in this job, not counting a resumed checkpoint's
+    checkpoint_every_s: float = CHECKPOINT_EVERY_S  # seconds of training between checkpoints
+
+    def __post_init__(self) -> None:
+        if self.budget_s is not None:
+            check_float("limits.budget_s", self.budget_s, 0.0, MAX_BUDGET_S, low_open=True)
+        if self.max_steps is not None:
+            check_int("limits.max_steps", self.max_steps, 1)
+        if self.budget_s is None and self.max_steps is None:
+            raise ConfigError("Give a step count or a time budget, so that training stops by itself.")
+        check_float("limits.checkpoint_every_s", self.checkpoint_every_s, 0.0, MAX_BUDGET_S, low_open=True)
+
+    def run_limits(self) -> RunLimits:
+        return RunLimits(max_steps=self.max_steps, budget_s=self.budget_s)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A checkpoint of the same workspace to continue from."""
+
+    sha256: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sha256, str) or SHA256.fullmatch(self.sha256) is None:
+            raise ConfigError(f"resume.sha256 must be 64 lower-case hex digits, got {self.sha256!r}.")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """A training job's configuration (see the module docstring); JSON round trip via ``to_config``."""
+
+    data: DataSpec
+    model: dict[str, Any] | None = None  # GANConfig / LSTMConfig fields; not needed to resume
+    limits: JobLimits = field(default_factory=JobLimits)
+    resume: Resume | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.data, dict):
+            object.__setattr__(self, "data", from_mapping(DataSpec, self.data, "job's data"))
+        elif not isinstance(self.data, DataSpec):
+            raise ConfigError(
+                'The job names no data: give "data": {"builtin": "digits"} or {"files": [...]}.'
+            )
+        if isinstance(self.limits, dict):
+            object.__setattr__(self, "limits", from_mapping(JobLimits, self.limits, "job's limits"))
+        if isinstance(self.resume, dict):
+            object.__setattr__(self, "resume", from_mapping(Resume, self.resume, "job's resume entry"))
+        elif self.resume is not None and not isinstance(self.resume, Resume):
+            raise ConfigError(f'resume must be null or {{"sha256": ...}}, got {self.resume!r}.')
+        if self.model is not None and not isinstance(self.model, dict):
+            raise ConfigError(f"model must be a JSON object of model settings, got {self.model!r}.")
+        if self.model is None and self.resume is None:
+            raise ConfigError('The job gives no model settings: give "model" (or "resume" a checkpoint).')
+
+    def to_config(self) -> dict[str, Any]:
+        """The JSON-ready dict a job is submitted with."""
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config: Any) -> TrainJob:
+        """The inverse of :meth:`to_config`; missing entries take their defaults.
+
+        Raises:
+            ConfigError: Not an object, an unknown entry, or a value out of range (a sentence naming it).
+        """
+        if isinstance(config, dict) and "data" not in config:
+            raise ConfigError(
+                'The job names no data: give "data": {"builtin": "digits"} or {"files": [...]}.'
+            )
+        return from_mapping(cls, config, "training job's configuration")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data and trainers, built as the pages and the CLI build them
+
+
+def images_from_files(files: Sequence[tuple[str, bytes]]) -> tuple[list[LoadedImage], list[str]]:
+    """Decode uploads (images or class-folder zips) in memory.
+
+    Returns:
+        The images, and one sentence per file or entry skipped (``"skipped photos.zip: a/b.png: ..."``).
+
+    Raises:
+        InputError: No image could be used (the message names the files and the first reasons).
+    """
+    result = load_files(files)
+    skipped = [f"skipped {problem}" for problem in result.problems]
+    if not result.images:
+        names = ", ".join(name for name, _ in files)
+        reasons = "; ".join(str(p) for p in result.problems[:3])
+        raise InputError(names, f"holds no image that could be used ({reasons})")
+    return result.images, skipped
+
+
+def text_from_files(
+    files: Sequence[tuple[str, bytes]], text_column: str, label_column: str | None, header: bool
+) -> tuple[list[TextExample], list[str]]:
+    """Read uploads as a corpus: ``.csv`` / ``.tsv`` by column, anything else one example per line.
+
+    Long lines are kept whole (the 10,000-character cap is for augmentation previews), as
+    ``python -m core train-lstm`` keeps them.
+
+    Returns:
+        The examples, and the notices and skipped rows, each a sentence naming the file.
+    """
+    examples: list[TextExample] = []
+    notices: list[str] = []
+    for name, data in files:
+        if name.lower().endswith((".csv", ".tsv")):
+            dataset = load_csv(data, name, text_column, label_column, header=header, max_chars=None)
+        else:
+            dataset = load_txt(data, name, max_chars=None)
+        examples.extend(dataset.examples)
+        notices.extend([*dataset.notices, *(f"skipped {p}" for p in dataset.problems)])
+    return examples, notices
+
+
+def gan_trainer(images: Sequence[LoadedImage], config: GANConfig) -> tuple[GANTrainer, TrainingData]:
+    """A new GAN on the training part of ``images`` (``config.held_out`` of each class kept apart).
+
+    Raises:
+        ConfigError: The images do not fit the config (see :func:`~core.generators.gan.training_split`).
+    """
+    data = training_split(images, config)
+    return GANTrainer(data.images, data.labels, data.classes, config), data
+
+
+def resume_gan_trainer(
+    checkpoint: bytes, name: str, images: Sequence[LoadedImage]
+) -> tuple[GANTrainer, TrainingData]:
+    """A GAN rebuilt from a checkpoint, with its own settings, to continue on the same split of ``images``.
+
+    Raises:
+        CheckpointError: The file cannot be used, or the images do not fit it (the message names it).
+    """
+    payload = load_checkpoint(checkpoint, name, "gan")
+    try:
+        config = GANConfig.from_dict(payload.get("config"))
+    except ConfigError as exc:
+        raise CheckpointError(f"{name} holds a configuration that is not valid: {exc}") from None
+    try:
+        data = training_split(images, config)
+    except ConfigError as exc:
+        raise CheckpointError(f"{name} cannot resume on these images: {exc}") from None
+    trainer = GANTrainer.from_checkpoint(payload, data.images, data.labels, classes=data.classes, name=name)
+    return trainer, data
+
+
+def lstm_trainer(examples: Sequence[TextExample], config: LSTMConfig) -> LSTMTrainer:
+    """A new LSTM on ``examples`` (the tail held out for validation).
+
+    Raises:
+        ConfigError: Too little text, or unlabelled lines for a conditional model.
+    """
+    return LSTMTrainer(build_corpus(examples, config), config)
+
+
+def resume_lstm_trainer(checkpoint: bytes, name: str, examples: Sequence[TextExample]) -> LSTMTrainer:
+    """An LSTM rebuilt from a checkpoint, with its own settings, to continue training on ``examples``.
+
+    Raises:
+        CheckpointError: The file cannot be used, or its vocabulary is not this text's.
+    """
+    payload = load_checkpoint(checkpoint, name, "lstm")
+    try:
+        config = LSTMConfig.from_dict(payload.get("config"))
+    except ConfigError as exc:
+        raise CheckpointError(f"{name} holds a configuration that is not usable: {exc}") from None
+    try:
+        corpus = build_corpus(examples, config)
+    except ConfigError as exc:
+        raise CheckpointError(f"{name} cannot resume on this text: {exc}") from None
+    return LSTMTrainer.from_checkpoint(payload, corpus, name=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The handlers
+
+
+def train_gan(ctx: JobContext) -> Outcome:
+    """Handler of "train-gan" jobs (see the module docstring for the config and the reports)."""
+    spec = TrainJob.from_config(ctx.config)
+    config = None if spec.resume else GANConfig.from_dict(spec.model)  # checked before data loads
+    with ctx.busy("Loading the images…"):
+        if spec.data.builtin is not None:
+            images, notices = load_builtin_images(spec.data.builtin).images, []
+        else:
+            images, notices = images_from_files(_files(ctx, spec.data))
+        if spec.resume:
+            name = _checkpoint_name(ctx, spec.resume.sha256)
+            trainer, data = resume_gan_trainer(ctx.read(spec.resume.sha256, name), name, images)
+        else:
+            trainer, data = gan_trainer(images, config)
+    info = {
+        "classes": list(data.classes),
+        "train_images": int(data.images.shape[0]),
+        "held_out_images": int(data.held_out_images.shape[0]),
+        "notices": _cap(notices),
+    }
+    return _train(ctx, trainer, spec, "gan", lambda snap: info, on_preview=encode_png)
+
+
+def train_lstm(ctx: JobContext) -> Outcome:
+    """Handler of "train-lstm" jobs (see the module docstring for the config and the reports)."""
+    spec = TrainJob.from_config(ctx.config)
+    config = None if spec.resume else LSTMConfig.from_dict(spec.model)
+    with ctx.busy("Reading the text…"):
+        if spec.data.builtin is not None:
+            dataset = load_builtin_text(spec.data.builtin)
+            examples, notices = dataset.examples, [*dataset.notices]
+        else:
+            d = spec.data
+            examples, notices = text_from_files(_files(ctx, d), d.text_column, d.label_column, d.header)
+        if spec.resume:
+            name = _checkpoint_name(ctx, spec.resume.sha256)
+            trainer = resume_lstm_trainer(ctx.read(spec.resume.sha256, name), name, examples)
+        else:
+            trainer = lstm_trainer(examples, config)
+    notices = _cap(notices)
+
+    def info(snap: RunSnapshot) -> dict[str, Any]:
+        return {
+            "preview_text": list(snap.preview or []),
+            "val_bpc": trainer.last_val_bpc,
+            "unigram_bpc": trainer.unigram_bpc,
+            "notices": notices,
+        }
+
+    return _train(ctx, trainer, spec, "lstm", info)
+
+
+def _files(ctx: JobContext, data: DataSpec) -> list[tuple[str, bytes]]:
+    return [(f.name, ctx.read(f.sha256, f.name)) for f in data.files]
+
+
+def _checkpoint_name(ctx: JobContext, sha256: str) -> str:
+    """What the user knows a checkpoint as: its artifact's name, else its hash's start."""
+    for artifact in ctx.store.artifacts(ctx.ws, "checkpoint"):
+        if artifact["sha256"] == sha256:
+            return artifact["name"]
+    return f"The checkpoint {sha256[:12]}…"
+
+
+def _cap(notices: list[str]) -> list[str]:
+    if len(notices) <= MAX_NOTICES:
+        return notices
+    return [*notices[:MAX_NOTICES], f"… and {len(notices) - MAX_NOTICES:,} more"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The training loop of a worker
+
+
+class _Tap:
+    """A trainer that hands over a checkpoint between two steps when asked (for the engine, a Trainer).
+
+    The engine's thread owns the model while it trains; copying the weights from another thread could
+    catch an optimiser step half done. So the worker only asks, and the copy is made in the training
+    thread at a step boundary; the worker then serialises and stores it while training goes on.
+    """
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._payload: dict[str, Any] | None = None
+
+    @property
+    def steps_done(self) -> int:
+        return self.trainer.steps_done
+
+    @steps_done.setter
+    def steps_done(self, value: int) -> None:
+        self.trainer.steps_done = value
+
+    def ask(self) -> None:
+        self._wanted.set()
+
+    def take(self) -> dict[str, Any] | None:
+        with self._lock:
+            payload, self._payload = self._payload, None
+        return payload
+
+    def step(self) -> dict[str, float]:
+        if self._wanted.is_set():
+            self._wanted.clear()
+            payload = self.trainer.checkpoint()  # a copy: the next steps do not change it
+            with self._lock:
+                self._payload = payload
+        return self.trainer.step()
+
+    def preview(self) -> Any:
+        return self.trainer.preview()
+
+    def state(self) -> dict[str, Any]:
+        return self.trainer.state()
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.trainer.load_state(state)
+
+
+class _Checkpoints:
+    """Stores a job's checkpoints in its workspace, keeping only the latest (see the module docstring)."""
+
+    def __init__(self, ctx: JobContext, kind: str) -> None:
+        self.ctx, self.kind = ctx, kind
+        self.steps: int | None = None
+        self.artifact: int | None = None
+
+    def save(self, payload: dict[str, Any]) -> None:
+        steps = int(payload["steps"])
+        if steps == self.steps:
+            return
+        ctx = self.ctx
+        sha = ctx.put(save_checkpoint(payload), f"The checkpoint at step {steps:,}")
+        name = f"{_NAMES[self.kind]}, job {ctx.job.id}, step {steps:,}"
+        meta = {"job": ctx.job.id, "steps": steps, "kind": self.kind}
+        artifact = ctx.store.add_artifact(ctx.ws, "checkpoint", name, sha, meta)
+        # The result names the new file before the old one goes, so a poll never finds none.
+        ctx.set_result(
+            {**ctx.result, "checkpoint": sha, "checkpoint_steps": steps, "checkpoint_artifact": artifact}
+        )
+        if self.artifact is not None:
+            ctx.store.remove_artifact(ctx.ws, self.artifact)
+        self.steps, self.artifact = steps, artifact
+
+
+def _thin(points: list[tuple[int, float]], limit: int = HISTORY_POINTS) -> list[list[float]]:
+    """At most ``limit`` evenly spaced points of a curve, the first and the last always among them."""
+    if len(points) > limit:
+        last = len(points) - 1
+        points = [points[round(i * last / (limit - 1))] for i in range(limit)]
+    return [[step, value] for step, value in points]
+
+
+def _progress(snap: RunSnapshot, device: str) -> dict[str, Any]:
+    return {
+        "status": snap.status,
+        "steps": snap.steps,
+        "run_steps": snap.run_steps,
+        "elapsed_s": snap.elapsed_s,
+        "eta_s": snap.eta_s,
+        "fraction": snap.fraction,
+        "steps_per_s": snap.steps_per_s,
+        "history": {name: _thin(points) for name, points in snap.history.items()},
+        "message": snap.message,
+        "device": device,
+    }
+
+
+def _train(
+    ctx: JobContext,
+    trainer: Any,
+    spec: TrainJob,
+    kind: str,
+    info: Callable[[RunSnapshot], dict[str, Any]],
+    on_preview: Callable[[Any], Any] | None = None,
+) -> Outcome:
+    """Run ``trainer`` to the job's limits in the engine, reporting, checkpointing and obeying stops.
+
+    1. The engine trains in its thread; this (the worker's main) thread wakes every
+       :data:`REPORT_EVERY_S` seconds, or at once when the run ends.
+    2. Each wake-up stores a checkpoint the training thread handed over, asks for the next one when
+       ``checkpoint_every_s`` more seconds of training have passed, writes the progress (and the preview
+       when it changed) and reads the stop flag: a stop is passed to the engine, which ends after the
+       current step.
+    3. At the end, the final state is checkpointed and the engine's status and sentence become the job's.
+    """
+    if ctx.stop_wanted:
+        return Outcome("stopped", "Stopped before training started.")
+    device = describe_device(trainer.device)
+    tap = _Tap(trainer)
+    run = TrainingRun(tap, on_preview=on_preview)
+    checkpoints = _Checkpoints(ctx, kind)
+    every = spec.limits.checkpoint_every_s
+    next_checkpoint = every
+    shown = None  # the preview last written
+    run.start(spec.limits.run_limits())
+    try:
+        while True:
+            run.join(REPORT_EVERY_S)
+            ended = not run.running  # read before the snapshot, so an ended run's snapshot is final
+            snap = run.snapshot()
+            payload = tap.take()
+            if payload is not None:
+                checkpoints.save(payload)
+            if not ended and snap.elapsed_s >= next_checkpoint:
+                tap.ask()
+                next_checkpoint = snap.elapsed_s + every
+            preview = snap.preview if isinstance(snap.preview, bytes) and snap.preview is not shown else None
+            progress = {**_progress(snap, device), **info(snap)}
+            if ctx.report(progress, preview=preview) and not ended:
+                run.stop(wait=False)
+            shown = snap.preview
+            if ended:
+                break
+    finally:
+        if run.running:  # an exception here (a full workspace, say): do not leave the thread training
+            run.stop(wait=True)
+    try:
+        checkpoints.save(trainer.checkpoint())  # a failed run was rolled back to its last good state
+    except Exception:
+        if snap.status != "failed":
+            raise
+        traceback.print_exc()  # the model is broken beyond its last good state: keep the engine's reason
+    message = snap.message
+    if ctx.terminate.is_set() and snap.status == "stopped":
+        message += " The worker process was asked to end (SIGTERM)."
+    return Outcome(snap.status, message, ctx.progress, ctx.result)
