@@ -8,6 +8,8 @@ Commands:
     train-gan, sample-gan, train-lstm, sample-lstm
                  train the generators and sample from their checkpoints (see core/cli/generators.py)
     export       write a blended, split dataset archive from a recipe.json (see core/cli/export.py)
+    worker       run one queued job of a workspace database (started by the app's supervisor; see
+                 core/cli/worker.py and core/workspace/supervisor.py)
 
 Exit status: 0 on success, 2 when the user's input cannot be used (the message says why).
 """
