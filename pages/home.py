@@ -1,4 +1,4 @@
-"""Home: what AugLab does, a teaser, links to the pages, and what this browser session has loaded."""
+"""Home: what AugLab does, a teaser, links to the pages, what this session has loaded, where it is kept."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 from core.augment.image import PRESETS
 from core.data.images import load_photos, summarize
 from core.present.grids import preview_grid
+from ui import workspace
 from ui.common import (
     IMAGE_DATASET,
     PAGES,
@@ -18,6 +19,12 @@ from ui.common import (
 )
 
 ensure_framed()  # first thing: this page runs inside app.py's router
+
+WORKSPACE_FILES = (
+    ("images", workspace.IMAGE_UPLOADS),
+    ("text", workspace.TEXT_UPLOAD),
+    ("pasted text", workspace.PASTED_TEXT),
+)
 
 
 @st.cache_data(show_spinner=False)
@@ -60,7 +67,20 @@ else:
     cols[2].metric("Synthetic images", f"{pool_images:,}")
     cols[3].metric("Synthetic lines", f"{pool_texts:,}")
 
+kept = [(what, workspace.stored_files(kind)) for what, kind in WORKSPACE_FILES]
+kept = [f"{what}: {workspace.describe(files)}" for what, files in kept if files]
+if kept:
+    st.caption("Kept in this workspace: " + "; ".join(kept) + ".")
+
+limits = workspace.store().limits
 st.caption(
-    "Everything the pages do is also available headless: `python -m core --help`. "
-    "Uploaded files are decoded in memory and never written to disk."
+    "**What is stored, where, for how long.** Your settings, uploaded files and pasted text are kept on "
+    "the server that runs AugLab, in a workspace: an SQLite database and files named by their content "
+    "hash, under `$AUGLAB_HOME` (default `~/.local/share/auglab`). The `?ws=` id in the link names the "
+    "workspace, so a reload, a server restart or the same link in another tab brings them back; "
+    "whoever has the link has the workspace. A workspace holds at most "
+    f"{workspace.human_size(limits.workspace_bytes)} and is deleted after {limits.ttl_s / 86400:g} days "
+    "without use; *Delete this workspace* in the sidebar's Workspace section deletes it at once. Trained "
+    "models and the synthetic pool are not kept yet: they last as long as this browser tab. Everything "
+    "the pages do is also available headless: `python -m core --help`."
 )

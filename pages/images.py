@@ -16,7 +16,7 @@ from core.augment.image import (
     variant_rng,
 )
 from core.present.grids import fit_tile, preview_grid, to_rgb
-from ui.common import config_loader, ensure_framed, literal, user_errors
+from ui.common import KEEP, config_loader, ensure_framed, init, literal, user_errors
 from ui.image_controls import PREFIX, config_controls, dataset_picker, dataset_summary, seed_controls
 
 ensure_framed()  # first thing: this page runs inside app.py's router
@@ -57,11 +57,10 @@ default = sorted(first_of_class.values())[:3] if dataset.classes else list(range
 selected = st.multiselect(
     "Images to preview",
     range(len(dataset.images)),
-    default=default,
     format_func=_option,
     max_selections=6,
-    key=f"img.selected.{dataset.name}.{len(dataset.images)}",
-    persist_state="session",
+    key=init(f"img.selected.{dataset.name}.{len(dataset.images)}", default),
+    persist_state=KEEP,
 )
 
 preview_tab, how_tab, save_tab = st.tabs(["Preview", "How it works", "Save & load"])
@@ -94,7 +93,7 @@ with how_tab:
     if selected:
         c1, c2 = st.columns(2)
         index = c1.selectbox("Image", selected, format_func=_option, key="img.how.image")
-        variant = c2.number_input("Variant", 0, count - 1, 0, key="img.how.variant")
+        variant = c2.number_input("Variant", 0, count - 1, key=init("img.how.variant", 0))
         image = dataset.images[index].array
         h, w = image.shape[:2]
         p = sample_params(config, variant_rng(seed, index, variant), h, w)

@@ -1,7 +1,8 @@
 """What every page shares: page set-up and menu, session keys, widget helpers, and user errors.
 
 Widgets that describe a configuration are keyed ``<prefix>.<field>`` (``img.rotation_range``,
-``txt.alpha_sr``) and keep their values across page switches (``persist_state="session"``).
+``txt.alpha_sr``) and keep their values across page switches (``persist_state="session"``) and in the
+session's workspace, across reloads (ui.workspace saves and restores them by these prefixes).
 """
 
 from __future__ import annotations

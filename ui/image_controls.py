@@ -1,7 +1,8 @@
 """Widgets of the Images page: the dataset picker and the augmentation controls.
 
 Every control is keyed ``img.<ImageAugConfig field>`` (see ui.common) and keeps its value across
-page switches; presets and loading a JSON configuration write those keys.
+page switches and in the workspace (ui.workspace); presets and loading a JSON configuration write
+those keys. Uploaded files are kept in the workspace and decoded again after a reload.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from core.data.image_io import LoadResult, load_files
 from core.data.images import PHOTOS, ImageDataset, summarize
 from core.data.sources import display_names, load_builtin_images
 from core.present.charts import class_count_figure
+from core.workspace.store import WorkspaceError
+from ui import workspace
 from ui.common import (
     IMAGE_DATASET,
     IMAGE_UPLOAD_SIGNATURE,
@@ -23,7 +26,7 @@ from ui.common import (
     seed_input,
     set_fields,
 )
-from ui.data_views import by_object, show_problems
+from ui.data_views import by_object, by_token, show_problems
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
 SEED = "img.seed"
@@ -34,6 +37,7 @@ SELECTED = "img.selected"
 UPLOADS = "img.uploads"
 PRESET = "img.preset"
 SUMMARY = "img.summary"  # (dataset, (summary, figure)): the summary of the dataset on show
+UPLOADED = "images.uploaded"  # (token, (ImageDataset, files not kept)): the uploads, decoded once
 START_PRESET = "Mild, photos"
 BUILTIN_SOURCE = "Built-in sample"
 UPLOAD_SOURCE = "Upload files"
@@ -52,19 +56,60 @@ def _builtin(name: str) -> ImageDataset:
     return load_builtin_images(name)
 
 
-def _decode_uploads(files: list) -> LoadResult:
-    """Decode uploads one by one behind a progress bar; a bad file never stops the others."""
+def _decode_uploads(files: list[tuple[str, bytes]]) -> ImageDataset:
+    """Decode uploads (name, bytes) one by one behind a progress bar; a bad file never stops the others."""
     result = LoadResult(images=[], problems=[])
     bar = st.progress(0.0, text="Decoding uploads…") if len(files) > 1 else None
-    for i, file in enumerate(files):
-        one = load_files([(file.name, file.getvalue())])
+    for i, (name, data) in enumerate(files):
+        one = load_files([(name, data)])
         result.images.extend(one.images)
         result.problems.extend(one.problems)
         if bar is not None:
-            bar.progress((i + 1) / len(files), text=f"Decoded {i + 1} of {len(files)}: {literal(file.name)}")
+            bar.progress((i + 1) / len(files), text=f"Decoded {i + 1} of {len(files)}: {literal(name)}")
     if bar is not None:
         bar.empty()
-    return result
+    return ImageDataset(name="Uploads", images=result.images, problems=result.problems)
+
+
+def _fresh_uploads(files: list) -> tuple[ImageDataset, list[str]]:
+    """Decode new uploads and keep them in the workspace; also returns the files it could not keep."""
+    payload = [(f.name, f.getvalue()) for f in files]
+    return _decode_uploads(payload), workspace.keep_files(workspace.IMAGE_UPLOADS, payload)
+
+
+def _forget_uploads() -> None:
+    for key in (UPLOADED, IMAGE_UPLOAD_SIGNATURE, IMAGE_DATASET):
+        st.session_state.pop(key, None)
+
+
+def _uploads(files: list) -> tuple[ImageDataset, list[str]] | None:
+    """The dataset of the files in the uploader, or else of the files this workspace kept from an
+    earlier upload (a reload empties the uploader), with the files that could not be kept."""
+    if files:
+        # Decoded and kept once per set of uploads; reruns (every slider move) reuse the dataset.
+        signature = tuple((f.name, f.size, f.file_id) for f in files)
+        held = st.session_state.get(UPLOADED)
+        if st.session_state.get(IMAGE_UPLOAD_SIGNATURE) == signature and held is not None:
+            return held[1]
+        value = _fresh_uploads(files)
+        # Remembered by content too, so that the same files restored from the workspace (the uploader
+        # emptied by a page switch or a reload of this session) are not decoded again.
+        kept = tuple((f.name, f.sha256) for f in workspace.stored_files(workspace.IMAGE_UPLOADS))
+        st.session_state[UPLOADED] = (kept if not value[1] else signature, value)
+        st.session_state[IMAGE_UPLOAD_SIGNATURE] = signature
+        return value
+    stored = workspace.stored_files(workspace.IMAGE_UPLOADS)
+    if not stored:
+        return None
+    workspace.restored_notice(workspace.IMAGE_UPLOADS, stored, on_forget=_forget_uploads)
+    token = tuple((f.name, f.sha256) for f in stored)
+    try:
+        return by_token(
+            UPLOADED, token, lambda: (_decode_uploads([(f.name, workspace.read_file(f)) for f in stored]), [])
+        )
+    except WorkspaceError as exc:
+        st.error(literal(exc), icon="⚠️")
+        return None
 
 
 def dataset_picker() -> ImageDataset | None:
@@ -84,20 +129,14 @@ def dataset_picker() -> ImageDataset | None:
         accept_multiple_files=True,
         key=UPLOADS,
     )
-    kept = st.session_state.get(IMAGE_DATASET)
-    if files:
-        # Decoded once per set of uploads; reruns (every slider move) reuse the kept dataset.
-        signature = tuple((f.name, f.size, f.file_id) for f in files)
-        if st.session_state.get(IMAGE_UPLOAD_SIGNATURE) != signature or kept is None:
-            result = _decode_uploads(files)
-            kept = ImageDataset(name="Uploads", images=result.images, problems=result.problems)
-            st.session_state[IMAGE_DATASET] = kept
-            st.session_state[IMAGE_UPLOAD_SIGNATURE] = signature
-    elif kept is not None and st.session_state.get(IMAGE_UPLOAD_SIGNATURE):
-        st.caption(f"Showing your earlier upload ({len(kept.images)} images). Upload again to replace it.")
-    else:
+    uploads = _uploads(files)
+    if uploads is None:
         st.info("Upload images or a .zip to begin, or pick a built-in sample.")
         return None
+    kept, not_kept = uploads
+    st.session_state[IMAGE_DATASET] = kept
+    for message in not_kept:
+        st.error(literal(message), icon="⚠️")
     show_problems(kept.problems, "files")
     if not kept.images:
         st.error("None of the uploaded files could be used; see the reasons above.")

@@ -26,6 +26,8 @@ from core.data.text_io import (
 from core.data.texts import REVIEWS
 from core.errors import AugLabError, ConfigError
 from core.present.charts import label_count_figure, length_figure
+from core.workspace.store import WorkspaceError
+from ui import workspace
 from ui.common import KEEP, TEXT_DATASET, init, literal, read_fields, seed_input, set_fields
 from ui.data_views import by_object, by_token, code, error_message, show_problems
 
@@ -36,7 +38,7 @@ PASTED = "txt.pasted"
 UPLOAD = "txt.upload"
 TEXT_COLUMN = "txt.text_column"
 LABEL_COLUMN = "txt.label_column"
-HEADER = "txt.header"  # + ".<file_id>": the "first row holds column names" toggle of one upload
+HEADER = "txt.header"  # + ".<upload id>": the "first row holds column names" toggle of one upload
 PRESET = "txt.preset"
 SEED = "txt.seed"
 SHOWN = "txt.shown"
@@ -45,6 +47,9 @@ PASTED_DATASET = "txt.memo.pasted"  # (pasted text, TextDataset)
 UPLOAD_LAYOUT = "txt.memo.layout"  # ((file_id, size), CsvLayout)
 UPLOAD_DATASET = "txt.memo.upload"  # ((file_id, size, options...), TextDataset)
 SUMMARY = "txt.memo.summary"  # (TextDataset, (summary, label figure, length figure))
+UPLOAD_KEPT = "txt.memo.kept"  # ((file_id, size), [messages]): the upload, kept in the workspace once
+UPLOAD_BYTES = "txt.memo.bytes"  # (sha256, bytes): the file the workspace kept, read once per session
+PASTE_KEPT = "txt.memo.pasted_kept"  # (text, [messages]): the pasted text the workspace holds
 SOURCES = ("Built-in sample", "Paste text", "Upload .txt or .csv")
 NO_LABEL = "(none)"
 NEGATIONS = ("no", "nor", "not", "never")
@@ -83,9 +88,8 @@ def dataset_picker() -> TextDataset | None:
             )
             dataset = _sample(name)
         elif source == SOURCES[1]:
-            text = right.text_area(
-                "One example per line", key=init(PASTED, PASTE_EXAMPLE), height=140, persist_state=KEEP
-            )
+            text = right.text_area("One example per line", key=_pasted(), height=140, persist_state=KEEP)
+            _keep_pasted(text)
             dataset = by_token(PASTED_DATASET, text, lambda: paste_dataset(text))
         else:
             dataset = _upload(right)
@@ -96,6 +100,30 @@ def dataset_picker() -> TextDataset | None:
     show_problems(dataset.problems, "rows")
     st.session_state[TEXT_DATASET] = dataset
     return dataset
+
+
+def _pasted() -> str:
+    """The text area's key, its first value being the text this workspace kept, else an example."""
+    if PASTED not in st.session_state:
+        kept = workspace.stored_files(workspace.PASTED_TEXT)
+        try:
+            text = workspace.read_file(kept[-1]).decode("utf-8", "replace") if kept else PASTE_EXAMPLE
+        except WorkspaceError as exc:
+            st.error(literal(exc), icon="⚠️")
+            text = PASTE_EXAMPLE
+        st.session_state[PASTED] = text
+        st.session_state[PASTE_KEPT] = (text, [])
+    return PASTED
+
+
+def _keep_pasted(text: str) -> None:
+    """Keep the pasted text in the workspace whenever it changed (a text area commits on blur)."""
+    kept, not_kept = st.session_state.get(PASTE_KEPT, (None, []))
+    if text != kept:
+        not_kept = workspace.keep_files(workspace.PASTED_TEXT, [("pasted text", text.encode("utf-8"))])
+        st.session_state[PASTE_KEPT] = (text, not_kept)
+    for message in not_kept:
+        st.error(literal(message), icon="⚠️")
 
 
 class _errors:
@@ -115,27 +143,62 @@ def _guess(columns: list[str], names: tuple[str, ...], default: str) -> str:
     return next((c for c in columns if c.lower() in names), default)
 
 
+def _forget_upload() -> None:
+    for key in (UPLOAD_DATASET, UPLOAD_LAYOUT, UPLOAD_BYTES, TEXT_DATASET):
+        st.session_state.pop(key, None)
+
+
 def _upload(where) -> TextDataset | None:
+    """The file in the uploader (kept in the workspace), or else the one the workspace kept."""
     file = where.file_uploader(
         "A .txt file (one example per line) or a .csv (with or without a header row)",
         type=["txt", "csv", "tsv"],
         key=UPLOAD,
     )
-    if file is None:
-        st.info("Upload a file, paste text, or pick a built-in sample.")
-        return None
-    data, upload = file.getvalue(), (file.file_id, file.size)
-    if not file.name.lower().endswith((".csv", ".tsv")):
-        return by_token(UPLOAD_DATASET, (*upload, "txt"), lambda: load_txt(data, file.name))
-    layout: CsvLayout = by_token(UPLOAD_LAYOUT, upload, lambda: csv_layout(data, file.name))
+    if file is not None:
+        name, data, ident = file.name, file.getvalue(), file.file_id
+        not_kept = by_token(
+            UPLOAD_KEPT,
+            (file.file_id, file.size),
+            lambda: workspace.keep_files(workspace.TEXT_UPLOAD, [(name, data)]),
+        )
+        for message in not_kept:
+            st.error(literal(message), icon="⚠️")
+    else:
+        stored = workspace.stored_files(workspace.TEXT_UPLOAD)
+        if not stored:
+            st.info("Upload a file, paste text, or pick a built-in sample.")
+            return None
+        kept = stored[-1]
+        workspace.restored_notice(workspace.TEXT_UPLOAD, [kept], on_forget=_forget_upload)
+        try:
+            data = by_token(UPLOAD_BYTES, kept.sha256, lambda: workspace.read_file(kept))
+        except WorkspaceError as exc:
+            st.error(literal(exc), icon="⚠️")
+            return None
+        name, ident = kept.name, f"ws{kept.sha256[:16]}"
+        csv = kept.meta.get("csv")
+        if csv:  # the choices made when it was uploaded
+            init(f"{HEADER}.{ident}", csv["header"])
+            init(f"{TEXT_COLUMN}.{ident}.{csv['header']}", csv["text_column"])
+            init(f"{LABEL_COLUMN}.{ident}.{csv['header']}", csv["label_column"] or NO_LABEL)
+    return _parse(where, name, data, ident)
+
+
+def _parse(where, name: str, data: bytes, ident: str) -> TextDataset:
+    """A .txt or a .csv with its column choices (widgets keyed by ``ident``, one per upload)."""
+    upload = (ident, len(data))
+    if not name.lower().endswith((".csv", ".tsv")):
+        return by_token(UPLOAD_DATASET, (*upload, "txt"), lambda: load_txt(data, name))
+    layout: CsvLayout = by_token(UPLOAD_LAYOUT, upload, lambda: csv_layout(data, name))
     header = where.toggle(
         "First row holds column names",
-        key=init(f"{HEADER}.{file.file_id}", layout.has_header),
+        key=init(f"{HEADER}.{ident}", layout.has_header),
         help="Off: the first row is data and the columns are called column 1, column 2, ...",
     )
     if not header and layout.header_doubt is not None:
         st.info(
-            f"{code(file.name)}: the first row looks like data, not column names "
+            f"{code(name)}: the first row looks like data, not column names "
             f"({literal(layout.header_doubt)}), so it is read as data and the columns are called column 1, "
             "column 2, ...; switch on 'First row holds column names' if it is a header."
         )
@@ -145,20 +208,21 @@ def _upload(where) -> TextDataset | None:
     else:  # no names to go by: the column whose first cell is longest most likely holds the text
         guess = columns[max(range(layout.width), key=lambda i: len(layout.first_row[i]))]
     c1, c2 = where.columns(2)
-    text_column = c1.selectbox(
-        "Text column", columns, index=columns.index(guess), key=f"{TEXT_COLUMN}.{file.file_id}.{header}"
-    )
+    text_column = c1.selectbox("Text column", columns, key=init(f"{TEXT_COLUMN}.{ident}.{header}", guess))
     labels = [NO_LABEL, *[c for c in columns if c != text_column]]
     label = c2.selectbox(
         "Label column",
         labels,
-        index=labels.index(_guess(labels, LABEL_NAMES, NO_LABEL)),
-        key=f"{LABEL_COLUMN}.{file.file_id}.{header}",
+        key=init(f"{LABEL_COLUMN}.{ident}.{header}", _guess(labels, LABEL_NAMES, NO_LABEL)),
     )
     label_column = None if label == NO_LABEL else label
+    workspace.update_meta(
+        workspace.TEXT_UPLOAD,
+        {"csv": {"header": header, "text_column": text_column, "label_column": label_column}},
+    )
     token = (*upload, "csv", text_column, label_column, header)
     return by_token(
-        UPLOAD_DATASET, token, lambda: load_csv(data, file.name, text_column, label_column, header=header)
+        UPLOAD_DATASET, token, lambda: load_csv(data, name, text_column, label_column, header=header)
     )
 
 
