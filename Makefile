@@ -23,6 +23,7 @@ bench: setup-dev data
 	$(PY) bench/bench_gan.py --update-readme
 	$(PY) bench/bench_lstm.py --update-readme
 	$(PY) bench/bench_export.py --update-readme
+	$(PY) bench/bench_jobs.py --update-readme
 
 lint: setup-dev
 	$(PY) -m ruff check .
