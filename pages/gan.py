@@ -8,18 +8,21 @@ from core.data.images import DIGITS
 from core.present.grids import fit_tile, make_grid, to_rgb
 from ui.common import SYNTHETIC_IMAGES, ensure_framed, user_errors
 from ui.gan_controls import (
-    build_entry,
     data_choice,
+    data_key,
+    data_spec,
     gan_config,
-    gan_signature,
     generate_controls,
-    load_entry,
+    load_model,
     quality_section,
+    show_preview,
 )
 from ui.training import (
     budget_controls,
     checkpoint_section,
     clear_pool_button,
+    current_job,
+    current_model,
     device_caption,
     live_panel,
     run_buttons,
@@ -44,17 +47,22 @@ limits = budget_controls("gan")
 if config is None:
     st.stop()
 
-entry = run_buttons("gan", gan_signature(config, dataset), lambda: build_entry(config, dataset), limits)
-if entry is not None:
-    live_panel(
-        "gan",
-        entry,
-        lambda grid: st.image(grid, caption="Fixed noise batch (one row per class when conditional)"),
-    )
-    if not entry.run.running and entry.run.trainer.steps_done:
-        quality_section(entry)
-        generate_controls(entry)
-checkpoint_section("gan", entry, lambda data, name: load_entry(data, name, dataset), "class names")
+key = data_key(dataset)
+job = current_job("gan")  # first: a job that ended makes its checkpoint the model
+
+
+def loader(data: bytes, name: str):
+    return load_model(data, name, dataset)
+
+
+model = current_model("gan", key, loader)
+job = run_buttons("gan", config.to_dict(), lambda: data_spec(dataset), limits, model, job)
+if job is not None:
+    live_panel("gan", job, show_preview)
+if model is not None and model.steps and (job is None or not job.active):
+    quality_section(model)
+    generate_controls(model)
+checkpoint_section("gan", model, key, loader, "class names")
 
 pool = st.session_state.get(SYNTHETIC_IMAGES, [])
 st.subheader(f"Synthetic pool: {len(pool):,} images")

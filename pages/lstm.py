@@ -6,11 +6,12 @@ import streamlit as st
 
 from ui.common import SYNTHETIC_TEXTS, ensure_framed, user_errors
 from ui.lstm_controls import (
-    build_entry,
+    baselines,
     data_choice,
-    load_entry,
+    data_key,
+    data_spec,
+    load_model,
     lstm_config,
-    lstm_signature,
     sampling_controls,
     show_preview,
 )
@@ -18,6 +19,8 @@ from ui.training import (
     budget_controls,
     checkpoint_section,
     clear_pool_button,
+    current_job,
+    current_model,
     device_caption,
     live_panel,
     run_buttons,
@@ -40,16 +43,22 @@ limits = budget_controls("lstm")
 if config is None:
     st.stop()
 
-entry = None
-with user_errors("Preparing the corpus"):
-    entry = run_buttons("lstm", lstm_signature(config, dataset), lambda: build_entry(config, dataset), limits)
-if entry is not None:
-    baseline = {"unigram": entry.run.trainer.unigram_bpc}
-    live_panel("lstm", entry, show_preview, baseline, y_title="bits per character")
-    if not entry.run.running and entry.run.trainer.steps_done:
-        with user_errors("Sampling"):
-            sampling_controls(entry)
-checkpoint_section("lstm", entry, lambda data, name: load_entry(data, name, dataset), "vocabulary")
+key = data_key(dataset)
+job = current_job("lstm")  # first: a job that ended makes its checkpoint the model
+
+
+def loader(data: bytes, name: str):
+    return load_model(data, name, dataset)
+
+
+model = current_model("lstm", key, loader)
+job = run_buttons("lstm", config.to_dict(), lambda: data_spec(dataset), limits, model, job)
+if job is not None:
+    live_panel("lstm", job, show_preview, baselines, y_title="bits per character")
+if model is not None and model.steps and (job is None or not job.active):
+    with user_errors("Sampling"):
+        sampling_controls(model)
+checkpoint_section("lstm", model, key, loader, "vocabulary")
 
 pool = st.session_state.get(SYNTHETIC_TEXTS, [])
 st.subheader(f"Synthetic pool: {len(pool):,} lines")

@@ -7,14 +7,14 @@ the conversion of samples into pool items) is made in core; this module only dra
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import streamlit as st
 
 from core.data.images import DIGITS, ImageDataset
-from core.data.sources import display_names, load_builtin_images
+from core.data.sources import display_names, load_builtin_images, short_name
 from core.errors import AugLabError
 from core.generators.checkpoint import load_checkpoint
-from core.generators.engine import TrainingRun
 from core.generators.gan import (
     SIZE_CHOICES,
     SMALL_PER_CLASS,
@@ -28,8 +28,11 @@ from core.generators.gan.data import MIN_HELD_OUT_IMAGES
 from core.generators.gan.metrics import QUALITY_PER_CLASS, QUALITY_UNCONDITIONAL
 from core.generators.pool import image_samples
 from core.present.grids import fit_tile, make_grid, to_rgb
+from core.workspace.jobs import Job
+from core.workspace.store import WorkspaceError
+from ui import workspace
 from ui.common import IMAGE_DATASET, KEEP, SYNTHETIC_IMAGES, init, record_generation
-from ui.training import Entry
+from ui.training import Model, signature
 
 HELD_OUT_CHOICES = (0.0, 0.1, 0.2, 0.3, 0.4)  # the held-out shares the page offers
 
@@ -158,22 +161,40 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
     )
 
 
-def gan_signature(config: GANConfig, dataset: ImageDataset) -> str:
-    """What the trainer is built from: a change starts a new model."""
-    return json.dumps(
-        {"config": config.to_dict(), "data": [dataset.name, len(dataset.images)]}, sort_keys=True
-    )
+def data_spec(dataset: ImageDataset) -> dict[str, Any]:
+    """The job's data entry for ``dataset``: a built-in sample's name, or the workspace's uploads.
+
+    Raises:
+        WorkspaceError: The uploads are not kept in the workspace (a limit), so no worker can read them.
+    """
+    short = short_name(dataset.name)
+    if short is not None:
+        return {"builtin": short}
+    files = workspace.stored_files(workspace.IMAGE_UPLOADS)
+    if not files:
+        raise WorkspaceError(
+            "The uploaded images are not kept in this workspace (see the Images page), so the worker "
+            "cannot read them; free some space or upload fewer files."
+        )
+    return {"files": [{"name": f.name, "sha256": f.sha256} for f in files]}
 
 
-def build_entry(config: GANConfig, dataset: ImageDataset) -> Entry:
-    """The held-out split (:func:`core.generators.gan.training_split`), the trainer and its run."""
-    data = training_split(dataset.images, config)
-    trainer = GANTrainer(data.images, data.labels, data.classes, config)
-    return Entry(TrainingRun(trainer), gan_signature(config, dataset), {"data": data})
+def data_key(dataset: ImageDataset) -> str:
+    """What the page trains on, as a string (the cache key of models paired with it)."""
+    try:
+        return json.dumps(data_spec(dataset), sort_keys=True)
+    except AugLabError:
+        return json.dumps([dataset.name, len(dataset.images)])
 
 
-def load_entry(data: bytes, name: str, dataset: ImageDataset) -> Entry:
-    """An entry around a checkpoint file, ready to sample, and to resume on the current data if it fits.
+def load_model(
+    data: bytes, name: str, dataset: ImageDataset
+) -> tuple[GANTrainer, str | None, dict[str, Any]]:
+    """A checkpoint's trainer, paired with ``dataset``'s split when it fits (quality checks, resume).
+
+    Returns:
+        The trainer, the signature it resumes on (None: sampling only) and ``{"data": TrainingData}``
+        when it fits the data.
 
     Raises:
         CheckpointError: The file cannot be used (the message names it).
@@ -185,24 +206,32 @@ def load_entry(data: bytes, name: str, dataset: ImageDataset) -> Entry:
         trainer = GANTrainer.from_checkpoint(
             payload, split.images, split.labels, classes=split.classes, name=name
         )
-        info = {"data": split}
     except AugLabError:  # not this data's model: sampling only (a broken file fails again, by name)
-        trainer = GANTrainer.from_checkpoint(payload, name=name)
-        info = {}
-    return Entry(TrainingRun(trainer), gan_signature(trainer.config, dataset), info)
+        return GANTrainer.from_checkpoint(payload, name=name), None, {}
+    try:
+        sig = signature(config.to_dict(), data_spec(dataset))
+    except AugLabError:
+        sig = None
+    return trainer, sig, {"data": split}
 
 
-def quality_section(entry: Entry) -> None:
+def show_preview(job: Job, png: bytes | None) -> None:
+    """The job's latest fixed-noise grid."""
+    if png is not None:
+        st.image(png, caption="Fixed noise batch (one row per class when conditional)")
+
+
+def quality_section(model: Model) -> None:
     """Memorisation share and (conditional models) train-on-synthetic, test-on-real accuracy."""
     st.subheader("Quality")
-    data = entry.info.get("data")
+    data = model.info.get("data")
     if data is None or not data.has_held_out:
         st.caption(
             f"The quality checks need a held-out part: train here on {MIN_HELD_OUT_IMAGES} images or more "
             "with a held-out share above 0%."
         )
         return
-    trainer = entry.run.trainer
+    trainer = model.trainer
     count = (
         f"{QUALITY_PER_CLASS} samples per class"
         if trainer.config.conditional
@@ -234,9 +263,9 @@ def quality_section(entry: Entry) -> None:
         )
 
 
-def generate_controls(entry: Entry) -> None:
+def generate_controls(model: Model) -> None:
     """Generate N samples (per class when conditional) into the session's synthetic pool."""
-    trainer = entry.run.trainer
+    trainer = model.trainer
     st.subheader("Generate")
     c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
     per = "per class" if trainer.config.conditional else "in all"
@@ -246,10 +275,9 @@ def generate_controls(entry: Entry) -> None:
     )
     if c3.button("Generate into the pool", type="primary", key="gan.generate"):
         with st.spinner("Generating…"):
-            digest = entry.checkpoint_sha256()
-            new = image_samples(trainer, digest, int(seed), int(n))
+            new = image_samples(trainer, model.sha256, int(seed), int(n))
         st.session_state.setdefault(SYNTHETIC_IMAGES, []).extend(new)
-        record_generation("images", entry.checkpoint_bytes(), digest, int(seed), int(n), {})
+        record_generation("images", model.checkpoint, model.sha256, int(seed), int(n), {})
         st.success(f"Added {len(new):,} images to the synthetic pool.")
         tiles = [fit_tile(to_rgb(item.array), 48) for item in new[:80]]
         st.image(make_grid(tiles, cols=20, pad=2), caption="The first of the new samples")

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import streamlit as st
 
-from core.data.sources import display_names, load_builtin_text
+from core.data.sources import display_names, load_builtin_text, short_name
 from core.data.text_io import TextDataset
 from core.data.texts import PYDOC_TOPICS
 from core.errors import AugLabError
 from core.generators.checkpoint import load_checkpoint
-from core.generators.engine import TrainingRun
 from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, suggested_conditional
 from core.generators.pool import text_samples
+from core.workspace.jobs import Job
+from core.workspace.store import WorkspaceError
+from ui import text_controls, workspace
 from ui.common import KEEP, SYNTHETIC_TEXTS, TEXT_DATASET, init, record_generation
-from ui.training import Entry
+from ui.training import Model, signature
 
 
 @st.cache_resource(show_spinner="Loading the sample…")
@@ -96,48 +99,78 @@ def lstm_config(dataset: TextDataset) -> LSTMConfig:
     return LSTMConfig.from_dict(values)
 
 
-def lstm_signature(config: LSTMConfig, dataset: TextDataset) -> str:
-    """What the trainer is built from: a change starts a new model."""
-    return json.dumps(
-        {"config": config.to_dict(), "data": [dataset.name, len(dataset.examples)]}, sort_keys=True
-    )
+def data_spec(dataset: TextDataset) -> dict[str, Any]:
+    """The job's data entry for ``dataset``: a built-in sample's name, or the file the workspace keeps.
+
+    Raises:
+        WorkspaceError: The Text page's text is not kept in the workspace, so no worker can read it.
+    """
+    short = short_name(dataset.name)
+    if short is not None:
+        return {"builtin": short}
+    pasted = st.session_state.get(text_controls.SOURCE) == text_controls.SOURCES[1]
+    files = workspace.stored_files(workspace.PASTED_TEXT if pasted else workspace.TEXT_UPLOAD)[-1:]
+    if not files:
+        raise WorkspaceError(
+            "The Text page's text is not kept in this workspace, so the worker cannot read it; free some "
+            "space or load it again."
+        )
+    spec: dict[str, Any] = {"files": [{"name": files[0].name, "sha256": files[0].sha256}]}
+    csv = files[0].meta.get("csv")
+    if csv and not pasted:  # the column choices made on the Text page
+        spec.update(text_column=csv["text_column"], label_column=csv["label_column"], header=csv["header"])
+    return spec
 
 
-def build_entry(config: LSTMConfig, dataset: TextDataset) -> Entry:
-    """Encode the corpus (the last share held out for validation) and make the trainer's run."""
-    corpus = build_corpus(dataset.examples, config)
-    trainer = LSTMTrainer(corpus, config)
-    return Entry(TrainingRun(trainer), lstm_signature(config, dataset), {"labels": list(corpus.labels)})
+def data_key(dataset: TextDataset) -> str:
+    """What the page trains on, as a string (the cache key of models paired with it)."""
+    try:
+        return json.dumps(data_spec(dataset), sort_keys=True)
+    except AugLabError:
+        return json.dumps([dataset.name, len(dataset.examples)])
 
 
-def load_entry(data: bytes, name: str, dataset: TextDataset) -> Entry:
-    """An entry around a checkpoint file, ready to sample, and to resume on the current text if it fits.
+def load_model(
+    data: bytes, name: str, dataset: TextDataset
+) -> tuple[LSTMTrainer, str | None, dict[str, Any]]:
+    """A checkpoint's trainer, paired with ``dataset`` when its vocabulary fits (to resume on it).
+
+    Returns:
+        The trainer, the signature it resumes on (None: sampling only) and ``{"labels": [...]}``.
 
     Raises:
         CheckpointError: The file cannot be used (the message names it).
     """
     payload = load_checkpoint(data, name, "lstm")
+    sig = None
     try:
         config = LSTMConfig.from_dict(payload["config"])
         trainer = LSTMTrainer.from_checkpoint(payload, build_corpus(dataset.examples, config), name=name)
+        sig = signature(config.to_dict(), data_spec(dataset))
     except AugLabError:  # not this text's model: sampling only (a broken file fails again, by name)
         trainer = LSTMTrainer.from_checkpoint(payload, name=name)
-    return Entry(
-        TrainingRun(trainer), lstm_signature(trainer.config, dataset), {"labels": list(trainer.labels)}
-    )
+    return trainer, sig, {"labels": list(trainer.labels)}
 
 
-def show_preview(samples) -> None:
-    """The trainer's preview: a few samples from fixed prompts."""
-    st.markdown("**Samples from fixed prompts**")
-    for line in samples or []:
+def show_preview(job: Job, png: bytes | None = None) -> None:
+    """The job's latest preview: a few samples from fixed prompts."""
+    lines = job.progress.get("preview_text") or []
+    if lines:
+        st.markdown("**Samples from fixed prompts**")
+    for line in lines:
         st.code(line, language=None)
 
 
-def sampling_controls(entry: Entry) -> None:
+def baselines(job: Job) -> dict[str, float] | None:
+    """The unigram model's bits per character: the line a model must get below."""
+    unigram = job.progress.get("unigram_bpc")
+    return {"unigram": unigram} if unigram is not None else None
+
+
+def sampling_controls(model: Model) -> None:
     """Prompt, temperature, top-k, length, count and seed; generated lines go to the pool."""
-    trainer = entry.run.trainer
-    labels = entry.info.get("labels") or []
+    trainer = model.trainer
+    labels = model.info.get("labels") or []
     st.subheader("Sample")
     c1, c2, c3 = st.columns(3)
     prompt = c1.text_input("Prompt", key=init("lstm.prompt", ""), persist_state=KEEP)
@@ -166,10 +199,9 @@ def sampling_controls(entry: Entry) -> None:
         "label": label,
     }
     with st.spinner("Sampling…"):
-        digest = entry.checkpoint_sha256()
-        new = text_samples(trainer, digest, int(seed), int(n), settings)
+        new = text_samples(trainer, model.sha256, int(seed), int(n), settings)
     st.session_state.setdefault(SYNTHETIC_TEXTS, []).extend(new)
-    record_generation("text", entry.checkpoint_bytes(), digest, int(seed), int(n), settings)
+    record_generation("text", model.checkpoint, model.sha256, int(seed), int(n), settings)
     novelty = trainer.novelty([item.text for item in new])
     st.success(
         f"Added {len(new)} lines to the synthetic pool. Novelty: {novelty:.0%} of them are not lines of the "

@@ -1,166 +1,71 @@
-"""What the generator pages share: the per-session run registry, the controls and the live panel.
+"""What the generator pages share: training jobs in worker processes, the live panel, and the model.
 
-Training runs live in one :class:`core.generators.registry.RunRegistry` per server
-(``st.cache_resource``), keyed by a random id kept in each browser session, so a run survives reruns,
-widget clicks and page switches, and no session sees another's. The registry frees the runs of
-sessions that stopped visiting (closed tabs) and caps how many runs the server holds; a page keeps its
-own runs alive by touching them, every second while training and every minute otherwise. The worker
-thread never calls ``st.*``; the live panel polls its snapshots in a fragment.
+Training runs as a job (``core.workspace.jobs``; kinds "train-gan" and "train-lstm", see
+``core.generators.jobs``) in a worker process that one :class:`~core.workspace.supervisor.Supervisor`
+per server starts. A page only submits the job, remembers its id in the workspace (key
+``<kind>.job``), and polls the job's row in a fragment: so a reload, a restart of the server or another
+tab with the same ``?ws=`` link finds the run, still going. When a job ends with a checkpoint, that
+checkpoint becomes the workspace's model of its kind (key ``<kind>.model``), loaded once per server
+and checkpoint (``st.cache_resource``) into a trainer that the quality checks, the generate controls
+and the download use. An uploaded checkpoint is kept in the workspace and becomes the model the same
+way, so Resume submits a job from it like from any other.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import sys
-import threading
-import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import streamlit as st
 import torch
 
+from core.config import from_mapping
 from core.errors import AugLabError
-from core.generators.checkpoint import checkpoint_hash, save_checkpoint
-from core.generators.engine import RunLimits, TrainingRun, describe_device, pick_device
-from core.generators.registry import RunRegistry
+from core.generators.checkpoint import checkpoint_hash
+from core.generators.engine import describe_device, pick_device
+from core.generators.jobs import DataSpec, JobLimits, TrainJob
 from core.present.charts import loss_figure
+from core.workspace import jobs
+from core.workspace.store import Store, WorkspaceError
+from core.workspace.supervisor import Supervisor
+from ui import workspace
 from ui.common import KEEP, init, literal
 
-# The worker shares the server process with Streamlit's threads. Measured here (2 cores, digits GAN):
-# with torch's default 2 intra-op threads and Python's default 5 ms GIL switch interval, a busy
-# script thread slowed training from ~110 to ~6 steps/s; one torch thread per two cores, and handing
-# the GIL over every 0.5 ms, keep it at ~55 steps/s even then. Both settings are process-wide, so
-# they are made here, by the app, never in core/.
+# Training happens in workers; what stays in this process (sampling, the quality checks) leaves the
+# other cores to them. A process-wide setting, so it is made here, by the app, never in core/.
 torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
-sys.setswitchinterval(0.0005)
 
-SESSION_ID = "train.session_id"
-ACTIVE = ("running", "stopping")
-HEARTBEAT_S = 60.0  # an open page touches its runs this often when nothing trains (well inside the TTL)
-
-
-@dataclass
-class Entry:
-    """A session's run of one kind ("gan", "lstm"), with what it was started from."""
-
-    run: TrainingRun
-    signature: str  # configuration and data the trainer was built from; a change means a new run
-    info: dict[str, Any] = field(default_factory=dict)  # page-specific extras (training data, labels, ...)
-    _checkpoint: tuple[int, bytes] | None = None  # (steps, bytes), so downloads do not re-save
-
-    def checkpoint_bytes(self) -> bytes:
-        """The trainer's checkpoint at its current step, saved once per step count."""
-        steps = self.run.trainer.steps_done
-        if self._checkpoint is None or self._checkpoint[0] != steps:
-            self._checkpoint = (steps, save_checkpoint(self.run.trainer.checkpoint()))
-        return self._checkpoint[1]
-
-    def checkpoint_sha256(self) -> str:
-        return checkpoint_hash(self.checkpoint_bytes())
-
-
-class _Server:
-    """The server's run registry, and which Streamlit session each of our session ids belongs to."""
-
-    MAX_IDS = 10_000  # sessions remembered for the closed-tab check (the oldest are forgotten first)
-
-    def __init__(self) -> None:
-        self.registry: RunRegistry[Entry] = RunRegistry(session_open=self.session_open)
-        self._lock = threading.Lock()
-        self._streamlit_ids: OrderedDict[str, str] = OrderedDict()
-
-    def remember(self, session: str, streamlit_id: str | None) -> None:
-        if streamlit_id is None:
-            return
-        with self._lock:
-            self._streamlit_ids[session] = streamlit_id
-            self._streamlit_ids.move_to_end(session)
-            while len(self._streamlit_ids) > self.MAX_IDS:
-                self._streamlit_ids.popitem(last=False)
-
-    def session_open(self, session: Hashable) -> bool:
-        """Whether Streamlit still serves the browser session (True when it cannot tell, e.g. AppTest)."""
-        with self._lock:
-            streamlit_id = self._streamlit_ids.get(session)
-        try:
-            from streamlit.runtime import Runtime
-
-            if streamlit_id is None or not Runtime.exists():
-                return True
-            return Runtime.instance().is_active_session(streamlit_id)
-        except Exception:  # an internal API that moved: the idle time to live alone then applies
-            return True
+JOB_KINDS = {"gan": "train-gan", "lstm": "train-lstm"}
+CHECKPOINT = "checkpoint"  # the workspace's artifact kind of checkpoints (jobs write them as well)
 
 
 @st.cache_resource(show_spinner=False)
-def _server() -> _Server:
-    return _Server()
+def _supervisor(home: str) -> Supervisor:
+    """The server's one supervisor for the store under ``home``, started once."""
+    supervisor = Supervisor(workspace.store())
+    supervisor.start()
+    return supervisor
 
 
-def _registry() -> RunRegistry[Entry]:
-    return _server().registry
-
-
-def _session() -> str:
-    """This browser session's registry key: a random id, so nothing links two sessions' runs."""
-    if SESSION_ID not in st.session_state:
-        st.session_state[SESSION_ID] = uuid.uuid4().hex
-        try:
-            from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-            ctx = get_script_run_ctx()
-            _server().remember(st.session_state[SESSION_ID], ctx.session_id if ctx is not None else None)
-        except Exception:  # no context: the closed-tab check falls back on the idle time to live
-            pass
-    return st.session_state[SESSION_ID]
-
-
-def current(kind: str) -> Entry | None:
-    """This session's entry of ``kind``, if any (asking counts as a visit)."""
-    return _registry().get(_session(), kind)
-
-
-def set_entry(kind: str, entry: Entry | None) -> None:
-    """Put ``entry`` in place of this session's current one (stopping that one first).
-
-    Raises:
-        RegistryFull: The server holds as many runs as it may, all training.
-    """
-    registry = _registry()
-    old = registry.get(_session(), kind)
-    if old is not None and old is not entry:
-        old.run.stop(wait=True)
-    if entry is None:
-        registry.remove(_session(), kind)
-    else:
-        registry.put(_session(), kind, entry)
-
-
-def _freed_notice(kind: str) -> None:
-    """Tell the session, once, that the server freed its run (and why)."""
-    notice = _registry().notice(_session(), kind)
-    if notice:
-        st.info(notice, icon=":material/info:")
-
-
-def _keep_alive(kind: str) -> None:
-    """Touch this session's run every minute while the page is open, so the registry keeps it."""
-
-    @st.fragment(run_every=HEARTBEAT_S)
-    def heartbeat() -> None:
-        _registry().touch(_session(), kind)
-
-    heartbeat()
+def _store() -> Store:
+    """The server's store, with its supervisor running (so a submitted job gets a worker)."""
+    db = workspace.store()
+    _supervisor(str(db.home))
+    return db
 
 
 def device_caption() -> None:
-    st.caption(f"Device: **{describe_device(pick_device())}** (CUDA when a GPU is visible, else the CPU).")
+    st.caption(
+        f"Device: **{describe_device(pick_device())}** (CUDA when a GPU is visible, else the CPU). "
+        "Training runs in a worker process on the server: reload the page or open its link in another tab "
+        "and the run is still there."
+    )
 
 
-def budget_controls(prefix: str) -> RunLimits:
+def budget_controls(prefix: str) -> JobLimits:
     """Seconds or steps per run, in the sidebar."""
     st.sidebar.header("Run")
     by = st.sidebar.segmented_control(
@@ -170,99 +75,229 @@ def budget_controls(prefix: str) -> RunLimits:
         steps = st.sidebar.number_input(
             "Steps", 10, 1_000_000, step=100, key=init(f"{prefix}.steps", 1000), persist_state=KEEP
         )
-        return RunLimits(max_steps=int(steps), budget_s=None)
+        return JobLimits(max_steps=int(steps), budget_s=None)
     seconds = st.sidebar.slider(
         "Seconds", 5, 600, step=5, key=init(f"{prefix}.seconds", 60), persist_state=KEEP
     )
-    return RunLimits(budget_s=float(seconds))
+    return JobLimits(budget_s=float(seconds))
 
 
-def run_buttons(kind: str, signature: str, build: Callable[[], Entry], limits: RunLimits) -> Entry | None:
-    """Start / resume, stop and reset; returns the session's entry after the click."""
-    _freed_notice(kind)
-    entry = current(kind)
-    same = entry is not None and entry.signature == signature
-    running = entry is not None and entry.run.running
+def signature(model: dict[str, Any], data: dict[str, Any]) -> str:
+    """What a model is trained from (settings and data): a different one means a new model.
+
+    ``data`` is a job's data entry, in full or with defaults left out (they are filled in here).
+    """
+    spec = json.loads(json.dumps(asdict(from_mapping(DataSpec, data, "job's data"))))
+    return json.dumps({"model": model, "data": spec}, sort_keys=True)
+
+
+# -- the model in this process ------------------------------------------------------------------------
+
+
+@dataclass
+class Model:
+    """A checkpoint of the workspace, loaded for sampling (and the quality checks)."""
+
+    trainer: Any  # GANTrainer / LSTMTrainer (shared by the sessions that load this checkpoint: read only)
+    checkpoint: bytes  # the file's bytes
+    sha256: str  # their sha256: the checkpoint's name in the workspace and in the pool's records
+    name: str  # what the user knows it as ("GAN, job 3, step 600" or an uploaded file's name)
+    signature: str | None  # the settings and data it can resume on; None: sampling only
+    info: dict[str, Any] = field(default_factory=dict)  # page extras: the GAN's split, the LSTM's labels
+
+    @property
+    def steps(self) -> int:
+        return int(self.trainer.steps_done)
+
+
+# Builds (trainer, signature or None, info) from a checkpoint's bytes and name, on the page's data;
+# raises AugLabError (naming the file) when the file cannot be used.
+Loader = Callable[[bytes, str], tuple[Any, str | None, dict[str, Any]]]
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+def _load(
+    kind: str, sha256: str, data_key: str, name: str, _read: Callable[[], bytes], _loader: Loader
+) -> Model:
+    # Keyed by the checkpoint's hash and the data it is paired with: reruns, tabs and sessions on the
+    # same checkpoint share one trainer instead of reading and loading it again.
+    data = _read()
+    trainer, sig, info = _loader(data, name)
+    return Model(trainer, data, sha256, name, sig, info)
+
+
+def current_model(kind: str, data_key: str, loader: Loader) -> Model | None:
+    """The workspace's model of ``kind`` (the last finished job's checkpoint, or an uploaded one)."""
+    db, ws = _store(), workspace.workspace_id()
+    ref = db.get(ws, f"{kind}.model")
+    if not isinstance(ref, dict) or "sha256" not in ref:
+        return None
+    try:
+        sha, name = ref["sha256"], ref.get("name", "The checkpoint")
+        model = _load(kind, sha, data_key, name, lambda: db.read(ws, sha), loader)
+    except (AugLabError, WorkspaceError) as exc:
+        st.error(literal(exc), icon="⚠️")
+        return None
+    if model.signature is not None and ref.get("signature"):
+        # A job's model resumes on what the job trained on, not on whatever the page shows now.
+        model = replace(model, signature=ref["signature"])
+    return model
+
+
+def _adopt(db: Store, ws: str, kind: str, job: jobs.Job) -> None:
+    """Make an ended job's last checkpoint the workspace's model (once per job)."""
+    ref = db.get(ws, f"{kind}.model")
+    sha = job.result.get("checkpoint")
+    if not sha or (isinstance(ref, dict) and ref.get("job") == job.id and ref.get("sha256") == sha):
+        return
+    steps = job.result.get("checkpoint_steps", 0)
+    name = f"{kind.upper()}, job {job.id}, step {steps:,}"
+    sig = signature(job.config.get("model") or {}, job.config["data"])
+    db.set(ws, f"{kind}.model", {"sha256": sha, "name": name, "job": job.id, "signature": sig})
+
+
+# -- buttons and the live panel -----------------------------------------------------------------------
+
+
+def current_job(kind: str) -> jobs.Job | None:
+    """The workspace's latest job of ``kind``; an ended one's checkpoint becomes the model."""
+    db, ws = _store(), workspace.workspace_id()
+    job_id = db.get(ws, f"{kind}.job")
+    job = jobs.get(db, job_id, ws) if isinstance(job_id, int) else None
+    if job is not None and not job.active:
+        _adopt(db, ws, kind, job)
+    return job
+
+
+def run_buttons(
+    kind: str,
+    model_settings: dict[str, Any],
+    data: Callable[[], dict[str, Any]],
+    limits: JobLimits,
+    model: Model | None,
+    job: jobs.Job | None,
+) -> jobs.Job | None:
+    """Start / resume, stop and reset; returns the workspace's job of ``kind`` after the click.
+
+    Args:
+        model_settings: The sidebar's settings (GANConfig / LSTMConfig as a dict).
+        data: The job's data entry (raises AugLabError when the page's data cannot go to a worker).
+        model: The workspace's model; Resume continues it when it was trained on these settings and data.
+    """
+    db, ws = _store(), workspace.workspace_id()
+    running = job is not None and job.active
+    try:
+        spec = data()
+    except AugLabError as exc:
+        st.error(f"Training on this data: {literal(exc)}", icon="⚠️")
+        spec = None
+    same = spec is not None and model is not None and model.signature == signature(model_settings, spec)
     c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-    label = "Resume" if same and entry.run.trainer.steps_done else "Start training"
-    if c1.button(label, type="primary", disabled=running, key=f"{kind}.start"):
+    label = "Resume" if same and model.steps else "Start training"
+    if c1.button(label, type="primary", disabled=running or spec is None, key=f"{kind}.start"):
+        resume = {"sha256": model.sha256} if same else None
+        config = TrainJob(data=spec, model=model_settings, limits=limits, resume=resume).to_config()
         try:
-            if not same:
-                with st.spinner("Preparing the data and the model…"):
-                    new = build()
-                set_entry(kind, new)
-                entry = new
-            entry.run.start(limits)
-            running = same = True
-        except AugLabError as exc:
-            st.error(f"Preparing the data and the model: {literal(exc)}", icon="⚠️")
+            job_id = jobs.submit(db, ws, JOB_KINDS[kind], config)
+            db.set(ws, f"{kind}.job", job_id)
+            job, running = jobs.get(db, job_id, ws), True
+        except WorkspaceError as exc:
+            st.error(literal(exc), icon="⚠️")
     if c2.button("Stop", disabled=not running, key=f"{kind}.stop"):
-        entry.run.stop(wait=True)
+        jobs.request_stop(db, job.id, ws)
+        job = jobs.get(db, job.id, ws)
     if c3.button(
-        "Reset", disabled=entry is None, key=f"{kind}.reset", help="Forget the model and its history."
+        "Reset",
+        disabled=(job is None and model is None) or running,
+        key=f"{kind}.reset",
+        help="Forget the model and its run.",
     ):
-        set_entry(kind, None)
-        entry = None
-    if entry is not None and not same and not running:
-        st.caption("The settings or the data changed since this model was built: Start trains a new one.")
-    if entry is not None:
-        _keep_alive(kind)
-    return entry
+        db.unset(ws, f"{kind}.job")
+        db.unset(ws, f"{kind}.model")
+        st.rerun()
+    if model is not None and spec is not None and not same and not running:
+        st.caption("The settings or the data changed since this model was trained: Start trains a new one.")
+    return job
+
+
+def _status_line(job: jobs.Job) -> tuple[float, str]:
+    """The progress bar's fraction and text."""
+    p = job.progress
+    if job.status == "queued":
+        ahead = jobs.queue_position(_store(), job.id)
+        return 0.0, f"Queued: {ahead} ahead (a worker takes it when one is free)"
+    if not p.get("status"):  # the worker is starting or loading the data, or ended before training
+        if not job.active:
+            return 0.0, f"{job.status.capitalize()} before training started"
+        return 0.0, f"Starting · {p.get('message') or 'starting a worker process…'}"
+    # The job's status, not the progress's: the progress says "finished" a moment before the worker has
+    # written the last checkpoint and ended the job, and the page must not offer a model not there yet.
+    status = job.status
+    eta = p.get("eta_s")
+    eta_text = f" · about {eta:.0f} s left" if eta is not None and job.active else ""
+    text = (
+        f"{status.capitalize()} · step {p.get('steps', 0):,} · {p.get('elapsed_s', 0.0):.1f} s this run · "
+        f"{p.get('steps_per_s', 0.0):.1f} steps/s{eta_text}"
+    )
+    return min(1.0, float(p.get("fraction") or 0.0)), text
 
 
 def live_panel(
     kind: str,
-    entry: Entry,
-    show_preview: Callable[[Any], None],
-    baselines: dict[str, float] | None = None,
+    job: jobs.Job,
+    show_preview: Callable[[jobs.Job, bytes | None], None],
+    baselines: Callable[[jobs.Job], dict[str, float] | None] = lambda job: None,
     y_title: str = "loss",
 ) -> None:
-    """Progress bar, loss curves and the latest preview; refreshes every second while training."""
-    was_running = entry.run.snapshot().status in ACTIVE
+    """Progress bar, loss curves and the latest preview; polls the job every second while it is active."""
+    was_active = job.active
 
-    @st.fragment(run_every=1.0 if was_running else None)
+    @st.fragment(run_every=1.0 if was_active else None)
     def panel() -> None:
-        if was_running:
-            _registry().touch(_session(), kind)
-        snap = entry.run.snapshot()
-        eta = f" · about {snap.eta_s:.0f} s left" if snap.eta_s is not None and snap.status in ACTIVE else ""
-        text = (
-            f"{snap.status.capitalize()} · step {snap.steps:,} · {snap.elapsed_s:.1f} s this run · "
-            f"{snap.steps_per_s:.1f} steps/s{eta}"
-        )
-        st.progress(min(1.0, snap.fraction), text=text)
-        if snap.message:
-            (st.warning if snap.status == "failed" else st.caption)(literal(snap.message))
+        db, ws = _store(), workspace.workspace_id()
+        now = jobs.get(db, job.id, ws) or job
+        fraction, text = _status_line(now)
+        st.progress(fraction, text=text)
+        message = now.message if not now.active else now.progress.get("message", "")
+        if now.status == "failed":
+            st.error(f"Training failed: {literal(message)}", icon="⚠️")
+        elif message and now.progress.get("status"):
+            st.caption(literal(message))
+        for notice in now.progress.get("notices", []):
+            st.caption(literal(notice))
+        history = now.progress.get("history") or {}
         left, right = st.columns([3, 2])
-        if snap.history:
+        if history:
+            curves = {name: [tuple(p) for p in points] for name, points in history.items()}
             left.plotly_chart(
-                loss_figure(snap.history, baselines, y_title), width="stretch", key="loss_curve"
+                loss_figure(curves, baselines(now), y_title), width="stretch", key=f"{kind}.loss_curve"
             )
         with right:
-            show_preview(snap.preview)
-        if was_running and snap.status not in ACTIVE:
-            st.rerun()  # the run ended: redraw the whole page (buttons, quality, generation)
+            show_preview(now, jobs.preview(db, now.id, ws) if kind == "gan" else None)
+        if was_active and not now.active:
+            st.rerun()  # the run ended: redraw the whole page (buttons, model, quality, generation)
 
     panel()
 
 
-def checkpoint_section(
-    kind: str, entry: Entry | None, load: Callable[[bytes, str], Entry], holds: str
-) -> None:
-    """Download the current model's checkpoint; upload one (refused by name when unusable).
+# -- checkpoints and the pool -------------------------------------------------------------------------
+
+
+def checkpoint_section(kind: str, model: Model | None, data_key: str, loader: Loader, holds: str) -> None:
+    """Download the model's checkpoint; upload one (kept in the workspace; refused by name when unusable).
 
     Args:
         kind: "gan" or "lstm" (the checkpoint kind and the widget key prefix).
-        entry: The session's entry, if any; a download is offered once it has trained.
-        load: Builds an entry from a checkpoint file's bytes and name; raises AugLabError (naming the
-            file) when it cannot be used.
+        model: The workspace's model, if any.
+        data_key: What the page's data is (the cache key of the models loaded on it).
+        loader: Builds the model from a file's bytes and name; raises AugLabError (naming the file).
         holds: What the checkpoint holds besides the weights, for the help text.
     """
-    if entry is not None and not entry.run.running and entry.run.trainer.steps_done:
+    if model is not None and model.steps:
         st.download_button(
             "Download checkpoint (.pt)",
-            entry.checkpoint_bytes(),
-            file_name=f"auglab_{kind}_step{entry.run.trainer.steps_done}.pt",
+            model.checkpoint,
+            file_name=f"auglab_{kind}_step{model.steps}.pt",
             help=f"Weights, configuration and {holds}; load it here or with `python -m core sample-{kind}`.",
         )
     with st.expander("Load a checkpoint"):
@@ -270,10 +305,20 @@ def checkpoint_section(
             f"AugLab {kind.upper()} checkpoint (.pt)", type=["pt"], key=f"{kind}.checkpoint_file"
         )
         if upload is not None and st.button("Load it", key=f"{kind}.load"):
+            data, name = upload.getvalue(), upload.name
             try:
-                set_entry(kind, load(upload.getvalue(), upload.name))
+                # Refused here, by name, before anything is kept; loaded once (the page uses it next).
+                _load(kind, checkpoint_hash(data), data_key, name, lambda: data, loader)
+                db, ws = _store(), workspace.workspace_id()
+                sha = db.put(ws, data, name)
+                db.add_artifact(ws, CHECKPOINT, name, sha, {"kind": kind, "uploaded": True})
+                running = db.get(ws, f"{kind}.job")
+                if isinstance(running, int):  # the loaded model replaces the run's, as Reset would
+                    jobs.request_stop(db, running, ws)
+                db.set(ws, f"{kind}.model", {"sha256": sha, "name": name, "job": None})
+                db.unset(ws, f"{kind}.job")
                 st.rerun()
-            except AugLabError as exc:
+            except (AugLabError, WorkspaceError) as exc:
                 st.error(literal(exc), icon="⚠️")
 
 

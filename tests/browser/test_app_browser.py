@@ -142,7 +142,9 @@ def test_gan_page_short_training_shows_the_curve_and_samples(server: str, browse
     steps.press("Enter")
     page.wait_for_timeout(500)
     page.get_by_role("button", name="Start training").click()
-    page.get_by_text(re.compile(r"Finished · step 200")).wait_for(timeout=90_000)
+    # The job waits for its worker process (about 5 s to start and load the digits), then trains.
+    page.get_by_text(re.compile(r"^(Queued|Starting|Running|Finished) ·?")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"Finished · step 200")).wait_for(timeout=120_000)
     # The run's end redraws the whole page once; wait for the parts that come after it.
     page.get_by_role("button", name="Generate into the pool").wait_for(timeout=30_000)
     page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).wait_for(timeout=30_000)  # two loss curves
