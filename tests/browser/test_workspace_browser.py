@@ -79,7 +79,18 @@ def test_an_upload_and_a_slider_survive_a_reload_and_a_restart(browser, tmp_path
         page.get_by_role("button", name="New workspace").click()
         page.wait_for_url(lambda u: WS_IN_URL.search(u) is not None and ws not in u, timeout=30_000)
         page.get_by_text(re.compile(r"^Workspace [0-9a-f]{8}$")).click()
-        page.get_by_role("link", name=ws[:8]).click()
-        page.wait_for_url(re.compile(f"ws={ws}"), timeout=30_000)
+        link = page.get_by_role("link", name=ws[:8])
+        assert f"ws={ws}" in (link.get_attribute("href", timeout=30_000) or "")
+        # The app may still be rerunning after the switch and redraw the list under the click: a
+        # click that lands on a replaced link navigates nowhere, so try again (a person would too).
+        for attempt in range(3):
+            page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+            link.click()
+            try:
+                page.wait_for_url(re.compile(f"ws={ws}"), timeout=10_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         _restored(page)
         page.close()
