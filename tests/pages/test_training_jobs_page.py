@@ -14,6 +14,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
+from page_session import open_session
 from streamlit.testing.v1 import AppTest
 
 from core.workspace import jobs
@@ -24,20 +25,10 @@ GAN = "pages/gan.py"
 DEADLINE_S = 120  # a worker starts in ~5 s on a quiet machine; other tests run at the same time
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh AUGLAB_HOME for this test (the app makes one Store and one supervisor per home folder)."""
-    monkeypatch.setenv("AUGLAB_HOME", str(tmp_path))
-    return tmp_path
-
 
 def session(page: str = GAN, ws: str | None = None) -> AppTest:
     """A new browser session opening ``page`` with the link ``?ws=<ws>`` (no parameter when None)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if ws is not None:
-        at.query_params["ws"] = ws
-    at.run()
-    return at.switch_page(page).run()
+    return open_session(page, ws, timeout=120)
 
 
 def progress_text(at: AppTest) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from page_session import open_session
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -36,20 +37,10 @@ def unescaped(body: str) -> str:
     return re.sub(r"\\(.)", r"\1", body).replace("\u2060", "")
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh AUGLAB_HOME for this test (the app makes one Store per home folder)."""
-    monkeypatch.setenv("AUGLAB_HOME", str(tmp_path))
-    return tmp_path
-
 
 def session(page: str = IMAGES, ws: str | None = None) -> AppTest:
     """A new browser session opening ``page`` with the link ``?ws=<ws>`` (no parameter when None)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if ws is not None:
-        at.query_params["ws"] = ws
-    at.run()
-    return at.switch_page(page).run()
+    return open_session(page, ws, timeout=60)
 
 
 def png_bytes(value: int, size: tuple[int, int] = (12, 16)) -> bytes:
