@@ -174,31 +174,18 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     dataset = resolve_images([args.data], notify=lambda line: _note(line))  # before torch loads: fails fast
 
     from core.errors import ConfigError
-    from core.generators.checkpoint import CheckpointError, load_checkpoint
     from core.generators.engine import TrainingRun
-    from core.generators.gan import (
-        MIN_HELD_OUT_IMAGES,
-        GANConfig,
-        GANTrainer,
-        evaluate_quality,
-        training_split,
-    )
+    from core.generators.gan import MIN_HELD_OUT_IMAGES, evaluate_quality
+    from core.generators.jobs import gan_trainer, resume_gan_trainer
 
+    # The same builders as the app's training jobs: the CLI and the page train the same model.
     if args.resume:
-        payload = load_checkpoint(_read_checkpoint(args.resume), args.resume, "gan")
-        try:
-            config = GANConfig.from_dict(payload["config"])
-        except ConfigError as exc:
-            raise CheckpointError(f"{args.resume} holds a configuration that is not valid: {exc}") from None
-        _note(f"resuming {args.resume} with its own settings (step {payload.get('steps')})")
-        data = training_split(dataset.images, config)
-        trainer = GANTrainer.from_checkpoint(
-            payload, data.images, data.labels, classes=data.classes, name=args.resume
-        )
+        trainer, data = resume_gan_trainer(_read_checkpoint(args.resume), args.resume, dataset.images)
+        config = trainer.config
+        _note(f"resuming {args.resume} with its own settings (step {trainer.steps_done})")
     else:
         config = _gan_config(args, dataset)
-        data = training_split(dataset.images, config)
-        trainer = GANTrainer(data.images, data.labels, data.classes, config)
+        trainer, data = gan_trainer(dataset.images, config)
     if args.quality and not data.has_held_out:  # say so before training, not after
         raise ConfigError(
             f"--quality needs a held-out part, and {args.data} gives none (held_out {config.held_out:g}, "
@@ -258,28 +245,20 @@ def cmd_train_lstm(args: argparse.Namespace) -> int:
         [args.data], args.text_column, args.label_column, notify=lambda line: _note(line), max_chars=None
     )
 
-    from core.errors import ConfigError
-    from core.generators.checkpoint import CheckpointError, load_checkpoint
     from core.generators.engine import TrainingRun
-    from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, suggested_conditional
+    from core.generators.jobs import lstm_trainer, resume_lstm_trainer
+    from core.generators.lstm import LSTMConfig, suggested_conditional
 
     if args.resume:
-        payload = load_checkpoint(_read_checkpoint(args.resume), args.resume, "lstm")
-        try:
-            config = LSTMConfig.from_dict(payload["config"])
-        except ConfigError as exc:
-            raise CheckpointError(f"{args.resume} holds a configuration that is not usable: {exc}") from None
-        _note(f"resuming {args.resume} with its own settings (step {payload.get('steps')})")
-        trainer = LSTMTrainer.from_checkpoint(
-            payload, build_corpus(dataset.examples, config), name=args.resume
-        )
+        trainer = resume_lstm_trainer(_read_checkpoint(args.resume), args.resume, dataset.examples)
+        _note(f"resuming {args.resume} with its own settings (step {trainer.steps_done})")
     else:
         conditional = (
             suggested_conditional(dataset.examples) if args.conditional is None else args.conditional
         )
         values = {"level": args.level, "conditional": conditional, "seed": args.seed}
         config = LSTMConfig.dry_run(**values) if args.dry_run else LSTMConfig(**values)
-        trainer = LSTMTrainer(build_corpus(dataset.examples, config), config)
+        trainer = lstm_trainer(dataset.examples, config)
     _note(f"unigram baseline: {trainer.unigram_bpc:.3f} bits per character")
     _train(TrainingRun(trainer), _limits(args))
     _note(f"validation: {trainer.validate():.3f} bits per character")

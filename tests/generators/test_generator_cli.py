@@ -201,3 +201,19 @@ def test_a_failure_while_writing_leaves_no_partial_output(tmp_path):
         (stage / "gan_00000.png").write_bytes(b"half")
         raise RuntimeError("disk full")
     assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary twin
+
+
+@pytest.mark.parametrize(
+    "model, command, data, trained_steps",
+    [
+        ("gan", "train-gan", "digits", 5),  # the conditional GAN trained above with 5 steps
+        ("lstm", "train-lstm", "reviews", 4),  # the LSTM trained above with 4 steps
+    ],
+)
+def test_resume_continues_the_step_count(trained, tmp_path, model, command, data, trained_steps):
+    out = tmp_path / "resumed.pt"
+    done = cli(command, "--data", data, "--resume", str(trained[model]), "--steps", "3", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"(step {trained_steps})" in done.stderr
+    payload = load_checkpoint(out.read_bytes(), out.name, model)
+    assert payload["steps"] == trained_steps + 3
