@@ -64,4 +64,4 @@ c1.download_button(
 if c2.button("Write the archive", type="primary"):
     with user_errors("Export"):
         write_archive(the_plan, recipe, dataset, pool, digest)
-offer_archive(digest)
+offer_archive(kind, digest)

@@ -6,7 +6,8 @@ import streamlit as st
 
 from core.data.images import DIGITS
 from core.present.grids import fit_tile, make_grid, to_rgb
-from ui.common import SYNTHETIC_IMAGES, ensure_framed, user_errors
+from ui import pool
+from ui.common import ensure_framed, user_errors
 from ui.gan_controls import (
     data_choice,
     data_key,
@@ -20,7 +21,6 @@ from ui.gan_controls import (
 from ui.training import (
     budget_controls,
     checkpoint_section,
-    clear_pool_button,
     current_job,
     current_model,
     device_caption,
@@ -64,11 +64,11 @@ if model is not None and model.steps and (job is None or not job.active):
     generate_controls(model)
 checkpoint_section("gan", model, key, loader, "class names")
 
-pool = st.session_state.get(SYNTHETIC_IMAGES, [])
-st.subheader(f"Synthetic pool: {len(pool):,} images")
-if pool:
-    tiles = [fit_tile(to_rgb(item.array), 48) for item in pool[-64:]]
+pooled = pool.items("images")
+st.subheader(f"Synthetic pool: {len(pooled):,} images")
+if pooled:
+    tiles = [fit_tile(to_rgb(item.array), 48) for item in pooled[-64:]]
     st.image(make_grid(tiles, cols=16, pad=2), caption="The latest 64")
-    clear_pool_button(SYNTHETIC_IMAGES)
+    pool.clear_button("images")
 else:
     st.caption(f"Train a model, then generate samples into the pool. {DIGITS} is a good first dataset.")

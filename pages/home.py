@@ -8,15 +8,8 @@ import streamlit as st
 from core.augment.image import PRESETS
 from core.data.images import load_photos, summarize
 from core.present.grids import preview_grid
-from ui import workspace
-from ui.common import (
-    IMAGE_DATASET,
-    PAGES,
-    SYNTHETIC_IMAGES,
-    SYNTHETIC_TEXTS,
-    TEXT_DATASET,
-    ensure_framed,
-)
+from ui import image_controls, pool, text_controls, workspace
+from ui.common import PAGES, ensure_framed
 
 ensure_framed()  # first thing: this page runs inside app.py's router
 
@@ -49,10 +42,10 @@ for col, (script, label, icon) in zip(links, PAGES[1:], strict=True):
     col.page_link(script, label=label, icon=icon)
 
 st.subheader("In this session")
-images = st.session_state.get(IMAGE_DATASET)
-texts = st.session_state.get(TEXT_DATASET)
-pool_images = len(st.session_state.get(SYNTHETIC_IMAGES, []))
-pool_texts = len(st.session_state.get(SYNTHETIC_TEXTS, []))
+images = image_controls.loaded()
+texts = text_controls.loaded()
+pool_images = len(pool.items("images"))
+pool_texts = len(pool.items("text"))
 if images is None and texts is None:
     st.info("Nothing loaded yet. Open **Images** or **Text** to pick a built-in sample or upload your own.")
 else:
@@ -74,13 +67,13 @@ if kept:
 
 limits = workspace.store().limits
 st.caption(
-    "**What is stored, where, for how long.** Your settings, uploaded files and pasted text are kept on "
-    "the server that runs AugLab, in a workspace: an SQLite database and files named by their content "
-    "hash, under `$AUGLAB_HOME` (default `~/.local/share/auglab`). The `?ws=` id in the link names the "
+    "**What is stored, where, for how long.** Your settings, uploaded files, pasted text, training runs, "
+    "trained models and the synthetic pool (as the generate calls that made it) are kept on the server "
+    "that runs AugLab, in a workspace: an SQLite database and files named by their content hash, under "
+    "`$AUGLAB_HOME` (default `~/.local/share/auglab`). The `?ws=` id in the link names the "
     "workspace, so a reload, a server restart or the same link in another tab brings them back; "
     "whoever has the link has the workspace. A workspace holds at most "
     f"{workspace.human_size(limits.workspace_bytes)} and is deleted after {limits.ttl_s / 86400:g} days "
-    "without use; *Delete this workspace* in the sidebar's Workspace section deletes it at once. Trained "
-    "models and the synthetic pool are not kept yet: they last as long as this browser tab. Everything "
-    "the pages do is also available headless: `python -m core --help`."
+    "without use; *Delete this workspace* in the sidebar's Workspace section deletes it at once. "
+    "Everything the pages do is also available headless: `python -m core --help`."
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import SYNTHETIC_TEXTS, ensure_framed, user_errors
+from ui import pool
+from ui.common import ensure_framed, user_errors
 from ui.lstm_controls import (
     baselines,
     data_choice,
@@ -18,7 +19,6 @@ from ui.lstm_controls import (
 from ui.training import (
     budget_controls,
     checkpoint_section,
-    clear_pool_button,
     current_job,
     current_model,
     device_caption,
@@ -60,12 +60,12 @@ if model is not None and model.steps and (job is None or not job.active):
         sampling_controls(model)
 checkpoint_section("lstm", model, key, loader, "vocabulary")
 
-pool = st.session_state.get(SYNTHETIC_TEXTS, [])
-st.subheader(f"Synthetic pool: {len(pool):,} lines")
-if pool:
+pooled = pool.items("text")
+st.subheader(f"Synthetic pool: {len(pooled):,} lines")
+if pooled:
     st.dataframe(
-        {"text": [p.text for p in pool[-200:]], "label": [p.label for p in pool[-200:]]},
+        {"text": [p.text for p in pooled[-200:]], "label": [p.label for p in pooled[-200:]]},
         hide_index=True,
         width="stretch",
     )
-    clear_pool_button(SYNTHETIC_TEXTS)
+    pool.clear_button("text")

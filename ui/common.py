@@ -23,10 +23,6 @@ from core.errors import AugLabError
 IMAGE_DATASET = "images.dataset"  # the ImageDataset the Images page works on
 IMAGE_UPLOAD_SIGNATURE = "images.upload_signature"  # which uploads IMAGE_DATASET was decoded from
 TEXT_DATASET = "text.dataset"  # the TextDataset the Text page works on
-SYNTHETIC_IMAGES = "synthetic.images"  # list[core.generators.pool.SyntheticImage] the GAN page generated
-SYNTHETIC_TEXTS = "synthetic.texts"  # list[core.generators.pool.SyntheticText] the LSTM page generated
-SYNTHETIC_SOURCES = "synthetic.sources"  # {"images"|"text": [SyntheticSource dicts]}: each generate call
-SYNTHETIC_CHECKPOINTS = "synthetic.checkpoints"  # sha256 -> checkpoint bytes the pool came from
 
 KEEP = "session"  # persist_state for widgets: their values survive switching pages
 
@@ -128,21 +124,6 @@ def set_fields(prefix: str, config: Any) -> None:
 def read_fields(prefix: str, cls: type) -> dict[str, Any]:
     """The widget values of every field of ``cls``, by field name."""
     return {f.name: st.session_state[f"{prefix}.{f.name}"] for f in fields(cls)}
-
-
-def record_generation(kind: str, checkpoint: bytes, sha256: str, seed: int, n: int, settings: dict) -> None:
-    """Remember a generate call and its checkpoint, so the export can embed and replay it."""
-    st.session_state.setdefault(SYNTHETIC_CHECKPOINTS, {})[sha256] = checkpoint
-    calls = st.session_state.setdefault(SYNTHETIC_SOURCES, {}).setdefault(kind, [])
-    calls.append(
-        {
-            "checkpoint": f"generators/{sha256}.pt",
-            "sha256": sha256,
-            "seed": seed,
-            "n": n,
-            "settings": settings,
-        }
-    )
 
 
 def _reroll(key: str) -> None:

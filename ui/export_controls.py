@@ -16,38 +16,52 @@ from core.data.sources import builtin, display_names, load_builtin_images, load_
 from core.dataset.digest import export_digest
 from core.dataset.plan import Plan
 from core.dataset.recipe import BALANCE, SOURCES, Recipe, SyntheticSource
-from core.dataset.writer import ExportSummary, export_images, export_text
+from core.dataset.writer import export_images, export_text
+from core.workspace.store import WorkspaceError
+from ui import image_controls, text_controls, workspace
+from ui import pool as synthetic
 from ui.common import (
     IMAGE_DATASET,
     KEEP,
-    SYNTHETIC_CHECKPOINTS,
-    SYNTHETIC_IMAGES,
-    SYNTHETIC_SOURCES,
-    SYNTHETIC_TEXTS,
     TEXT_DATASET,
     init,
     literal,
 )
 
-EXPORT_DIR = "export.dir"  # this session's temporary folder for finished archives
-LAST = "export.last"  # the FinishedArchive written last
+ARCHIVE = "export.archive"  # session: a FinishedArchive the workspace could not keep (over its limit)
 COLOURS = {"original": "#4b6cb7", "augmented": "#f0a030", "synthetic": "#2e8b47"}
 STALE = "Settings changed since the last archive; write it again."
 
 
 @dataclass(frozen=True)
 class FinishedArchive:
-    """An archive this session wrote, and the fingerprint of what it was made from.
+    """An archive written on this page, and the fingerprint of what it was made from.
+
+    Kept in the workspace (an artifact ``export.images`` / ``export.text``, the last one only), so a
+    reload or another tab offers the same download; kept in the session only when the workspace is
+    over its limit.
 
     Attributes:
         digest: :func:`core.dataset.digest.export_digest` of its recipe, originals and pool.
-        path: Where it is, in this session's temporary folder.
-        summary: What the writer reported.
+        name: The file name offered.
+        sha256: The archive's content hash in the workspace ("" when only in this session).
+        path: The file in this session's temporary folder ("" when in the workspace).
+        items, size, seconds: Examples written, bytes, wall time.
     """
 
     digest: str
+    name: str
+    sha256: str
     path: str
-    summary: ExportSummary
+    items: int
+    size: int
+    seconds: float
+
+    def data(self) -> Any:
+        """An open binary file of the archive (the caller closes it)."""
+        if self.sha256:
+            return workspace.store().blob_path(workspace.workspace_id(), self.sha256).open("rb")
+        return open(self.path, "rb")
 
 
 def current_config(kind: str) -> Any:
@@ -61,20 +75,12 @@ def current_config(kind: str) -> Any:
 
 def sources(kind: str) -> tuple[Any, list, list[SyntheticSource]]:
     """The session's originals, synthetic pool and the generator calls that filled it."""
-    if kind == "images":
-        dataset = st.session_state.get(IMAGE_DATASET)
-        pool = st.session_state.get(SYNTHETIC_IMAGES, [])
-    else:
-        dataset = st.session_state.get(TEXT_DATASET)
-        pool = st.session_state.get(SYNTHETIC_TEXTS, [])
-    calls = [SyntheticSource.from_dict(d) for d in st.session_state.get(SYNTHETIC_SOURCES, {}).get(kind, [])]
-    return dataset, pool, calls
+    dataset = image_controls.loaded() if kind == "images" else text_controls.loaded()
+    return dataset, synthetic.items(kind), synthetic.calls(kind)
 
 
 def use_builtin(kind: str) -> None:
     """Load a built-in dataset as if it had been picked on the Images or Text page."""
-    from ui import image_controls, text_controls
-
     # The Images / Text pages rebuild their dataset from their pickers: point those at it too.
     if kind == "images":
         st.session_state[IMAGE_DATASET] = load_builtin_images("digits")
@@ -220,7 +226,7 @@ def archive_digest(recipe: Recipe, dataset: Any, pool: list) -> str:
 
 
 def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, digest: str) -> None:
-    """Write the archive to this session's temporary folder behind a progress bar.
+    """Write the archive behind a progress bar and keep it in the workspace.
 
     Args:
         the_plan: The plan of ``recipe`` over the dataset's and the pool's labels.
@@ -229,7 +235,7 @@ def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, dige
         pool: The synthetic pool.
         digest: :func:`archive_digest` of the same recipe, dataset and pool.
     """
-    folder = Path(st.session_state.setdefault(EXPORT_DIR, tempfile.mkdtemp(prefix="auglab-export-")))
+    folder = Path(tempfile.mkdtemp(prefix="auglab-export-"))
     out = folder / ("auglab_images.zip" if recipe.kind == "images" else "auglab_text.zip")
     bar = st.progress(0.0, text="Writing the archive…")
 
@@ -237,7 +243,7 @@ def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, dige
         if done % 50 == 0 or done == total:
             bar.progress(done / max(total, 1), text=f"Writing the archive… {done:,} of {total:,}")
 
-    checkpoints = st.session_state.get(SYNTHETIC_CHECKPOINTS, {})
+    checkpoints = synthetic.checkpoint_bytes(recipe.kind) if recipe.synthetic else {}
     extra = {
         f"generators/{call.sha256}.pt": checkpoints[call.sha256]
         for call in recipe.synthetic
@@ -248,27 +254,62 @@ def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, dige
     else:
         summary = export_text(the_plan, dataset.examples, pool, recipe, out, progress, extra)
     bar.empty()
-    st.session_state[LAST] = FinishedArchive(digest, str(out), summary)
+    meta = {"digest": digest, "items": summary.items, "size": summary.bytes_written}
+    meta["seconds"] = summary.seconds
+    db, ws, kind = workspace.store(), workspace.workspace_id(), f"export.{recipe.kind}"
+    try:
+        sha = db.put(ws, out.read_bytes(), out.name)
+    except WorkspaceError as exc:  # the archive is still offered, from this tab's temporary folder
+        st.warning(f"{literal(exc)} The archive is offered in this tab only.", icon="⚠️")
+        st.session_state[ARCHIVE] = FinishedArchive(digest, out.name, "", str(out), **_stats(meta))
+        return
+    earlier = db.artifacts(ws, kind)
+    db.add_artifact(ws, kind, out.name, sha, meta)
+    for artifact in earlier:  # only the last archive is kept
+        db.remove_artifact(ws, artifact["id"])
+    st.session_state.pop(ARCHIVE, None)
+    out.unlink()
+    folder.rmdir()
 
 
-def offer_archive(digest: str) -> None:
+def _stats(meta: dict[str, Any]) -> dict[str, Any]:
+    return {"items": int(meta["items"]), "size": int(meta["size"]), "seconds": float(meta["seconds"])}
+
+
+def last_archive(kind: str) -> FinishedArchive | None:
+    """The archive of ``kind`` written last, in this tab or kept in the workspace."""
+    held: FinishedArchive | None = st.session_state.get(ARCHIVE)
+    if held is not None and Path(held.path).is_file() and held.name.startswith(f"auglab_{kind}"):
+        return held
+    kept = workspace.store().artifacts(workspace.workspace_id(), f"export.{kind}")
+    if not kept:
+        return None
+    a = kept[-1]
+    return FinishedArchive(a["meta"]["digest"], a["name"], a["sha256"], "", **_stats(a["meta"]))
+
+
+def offer_archive(kind: str, digest: str) -> None:
     """The download of the last archive, only while the page shows what it was made from."""
-    last: FinishedArchive | None = st.session_state.get(LAST)
-    if last is None or not Path(last.path).is_file():
+    last = last_archive(kind)
+    if last is None:
         return
     if last.digest != digest:
         st.info(STALE)
         return
-    summary = last.summary
     st.success(
-        f"{summary.items:,} examples, {summary.bytes_written / 1e6:.1f} MB, written in "
-        f"{summary.seconds:.1f} s ({summary.examples_per_second:,.0f} examples/s)."
+        f"{last.items:,} examples, {last.size / 1e6:.1f} MB, written in {last.seconds:.1f} s "
+        f"({last.items / max(last.seconds, 1e-9):,.0f} examples/s)."
     )
-    with open(last.path, "rb") as handle:
+    try:
+        handle = last.data()
+    except (OSError, WorkspaceError):
+        st.info("The last archive is no longer on the server; write it again.")
+        return
+    with handle:
         st.download_button(
             "Download the dataset (.zip)",
             handle,
-            file_name=Path(last.path).name,
+            file_name=last.name,
             mime="application/zip",
             type="primary",
         )

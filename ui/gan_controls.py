@@ -30,8 +30,8 @@ from core.generators.pool import image_samples
 from core.present.grids import fit_tile, make_grid, to_rgb
 from core.workspace.jobs import Job
 from core.workspace.store import WorkspaceError
-from ui import workspace
-from ui.common import IMAGE_DATASET, KEEP, SYNTHETIC_IMAGES, init, record_generation
+from ui import image_controls, pool, workspace
+from ui.common import KEEP, init
 from ui.training import Model, signature
 
 HELD_OUT_CHOICES = (0.0, 0.1, 0.2, 0.3, 0.4)  # the held-out shares the page offers
@@ -44,7 +44,7 @@ def _builtin(name: str) -> ImageDataset:
 
 def data_choice() -> ImageDataset | None:
     """The Images page's dataset, or a built-in image sample (the digits first)."""
-    loaded = st.session_state.get(IMAGE_DATASET)
+    loaded = image_controls.loaded()
     builtins = display_names("images")
     options = builtins + ([loaded.name] if loaded is not None and loaded.name not in builtins else [])
     name = st.selectbox(
@@ -276,8 +276,8 @@ def generate_controls(model: Model) -> None:
     if c3.button("Generate into the pool", type="primary", key="gan.generate"):
         with st.spinner("Generating…"):
             new = image_samples(trainer, model.sha256, int(seed), int(n))
-        st.session_state.setdefault(SYNTHETIC_IMAGES, []).extend(new)
-        record_generation("images", model.checkpoint, model.sha256, int(seed), int(n), {})
+        if not pool.add("images", model.checkpoint, model.sha256, model.name, int(seed), int(n), {}, new):
+            return
         st.success(f"Added {len(new):,} images to the synthetic pool.")
         tiles = [fit_tile(to_rgb(item.array), 48) for item in new[:80]]
         st.image(make_grid(tiles, cols=20, pad=2), caption="The first of the new samples")

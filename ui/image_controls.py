@@ -112,6 +112,37 @@ def _uploads(files: list) -> tuple[ImageDataset, list[str]] | None:
         return None
 
 
+def loaded() -> ImageDataset | None:
+    """The dataset the Images page has loaded in this workspace, even before a new session opens it.
+
+    After a reload or in a new tab, the GAN, Experiment and Export pages and Home see the same data as
+    the Images page would: the built-in sample its saved settings name, or the uploads the workspace
+    kept (decoded once; a file that cannot be read is left for the Images page to report).
+    """
+    dataset = st.session_state.get(IMAGE_DATASET)
+    if dataset is not None or SOURCE not in st.session_state:
+        return dataset
+    if st.session_state[SOURCE] == BUILTIN_SOURCE:
+        name = st.session_state.get(BUILTIN_CHOICE)
+        if name not in display_names("images"):
+            return None
+        dataset = _builtin(name)
+    else:
+        stored = workspace.stored_files(workspace.IMAGE_UPLOADS)
+        if not stored:
+            return None
+        token = tuple((f.name, f.sha256) for f in stored)
+        files = lambda: [(f.name, workspace.read_file(f)) for f in stored]  # noqa: E731
+        try:
+            dataset = by_token(UPLOADED, token, lambda: (_decode_uploads(files()), []))[0]
+        except WorkspaceError:
+            return None
+        if not dataset.images:
+            return None
+    st.session_state[IMAGE_DATASET] = dataset
+    return dataset
+
+
 def dataset_picker() -> ImageDataset | None:
     """The source radio, then a built-in sample or uploads; the chosen dataset is kept in the session."""
     left, right = st.columns([1, 4])

@@ -16,8 +16,8 @@ from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, suggeste
 from core.generators.pool import text_samples
 from core.workspace.jobs import Job
 from core.workspace.store import WorkspaceError
-from ui import text_controls, workspace
-from ui.common import KEEP, SYNTHETIC_TEXTS, TEXT_DATASET, init, record_generation
+from ui import pool, text_controls, workspace
+from ui.common import KEEP, init
 from ui.training import Model, signature
 
 
@@ -28,7 +28,7 @@ def _sample(name: str) -> TextDataset:
 
 def data_choice() -> TextDataset:
     """The Text page's dataset, or a built-in sample."""
-    loaded = st.session_state.get(TEXT_DATASET)
+    loaded = text_controls.loaded()
     options = display_names("text")
     if loaded is not None and loaded.name not in options:
         options.insert(0, loaded.name)
@@ -200,8 +200,8 @@ def sampling_controls(model: Model) -> None:
     }
     with st.spinner("Sampling…"):
         new = text_samples(trainer, model.sha256, int(seed), int(n), settings)
-    st.session_state.setdefault(SYNTHETIC_TEXTS, []).extend(new)
-    record_generation("text", model.checkpoint, model.sha256, int(seed), int(n), settings)
+    if not pool.add("text", model.checkpoint, model.sha256, model.name, int(seed), int(n), settings, new):
+        return
     novelty = trainer.novelty([item.text for item in new])
     st.success(
         f"Added {len(new)} lines to the synthetic pool. Novelty: {novelty:.0%} of them are not lines of the "

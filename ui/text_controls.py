@@ -102,6 +102,45 @@ def dataset_picker() -> TextDataset | None:
     return dataset
 
 
+def loaded() -> TextDataset | None:
+    """The dataset the Text page has loaded in this workspace, even before a new session opens it.
+
+    After a reload or in a new tab, the LSTM, Experiment and Export pages and Home see the same text as
+    the Text page would: the sample its saved settings name, the pasted text or the uploaded file the
+    workspace kept, with the CSV columns chosen for it. A file that cannot be read is left for the Text
+    page to report.
+    """
+    dataset = st.session_state.get(TEXT_DATASET)
+    if dataset is not None or SOURCE not in st.session_state:
+        return dataset
+    try:
+        dataset = _restored(st.session_state[SOURCE])
+    except (AugLabError, WorkspaceError):
+        return None
+    if dataset is not None:
+        st.session_state[TEXT_DATASET] = dataset
+    return dataset
+
+
+def _restored(source: str) -> TextDataset | None:
+    if source == SOURCES[0]:
+        name = st.session_state.get(SAMPLE)
+        return _sample(name) if name in display_names("text") else None
+    kind = workspace.PASTED_TEXT if source == SOURCES[1] else workspace.TEXT_UPLOAD
+    stored = workspace.stored_files(kind)
+    if not stored:
+        return None
+    data = workspace.read_file(stored[-1])
+    if kind == workspace.PASTED_TEXT:
+        return paste_dataset(data.decode("utf-8", "replace"))
+    name, csv = stored[-1].name, stored[-1].meta.get("csv")
+    if not name.lower().endswith((".csv", ".tsv")):
+        return load_txt(data, name)
+    if not csv:  # its columns not chosen yet: the Text page asks
+        return None
+    return load_csv(data, name, csv["text_column"], csv["label_column"], header=csv["header"])
+
+
 def _pasted() -> str:
     """The text area's key, its first value being the text this workspace kept, else an example."""
     if PASTED not in st.session_state:

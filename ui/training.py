@@ -320,10 +320,3 @@ def checkpoint_section(kind: str, model: Model | None, data_key: str, loader: Lo
                 st.rerun()
             except (AugLabError, WorkspaceError) as exc:
                 st.error(literal(exc), icon="⚠️")
-
-
-def clear_pool_button(key: str) -> None:
-    """Empty one of the session's synthetic pools."""
-    if st.button("Clear the pool", key=f"{key}.clear"):
-        st.session_state[key] = []
-        st.rerun()

@@ -34,15 +34,20 @@ FORGET = "workspace.forget"  # an id the browser's list of recent workspaces sho
 PANEL = "workspace.panel"  # the sidebar expander (open or closed)
 CONFIRM = "workspace.confirm_delete"  # True while "Delete this workspace" waits for its confirmation
 
-# Widget keys saved in the workspace: every setting of the Images and Text pages, and the seeds of the
-# other pages. Uploads, buttons, action boxes and values derived from data are not settings.
-PREFIXES = ("img.", "txt.")
+# Widget keys saved in the workspace: every setting of every page. Uploads, buttons, charts, action
+# boxes, values derived from data and the pages' records of jobs and models are not settings (a button's
+# value cannot even be set: Streamlit refuses it).
+PREFIXES = ("img.", "txt.", "gan.", "lstm.", "export.")
 SEEDS = (".seed", ".sample_seed")
 SKIPPED = frozenset({"img.uploads", "img.config_file", "img.preset", "img.summary"}) | frozenset(
     {"txt.upload", "txt.config_file", "txt.preset", "txt.pasted"}  # pasted text is kept as a file
 )
+SKIPPED |= frozenset({"gan.model", "gan.job", "lstm.model", "lstm.job"})  # the training pages' records
+SKIPPED |= frozenset({"export.sample", "gan.evaluate", "gan.generate", "lstm.generate", "lstm.label"})
 # Values derived from data, buttons, and the CSV choices of an upload (kept with the upload instead).
 SKIPPED_PARTS = ("txt.memo.", ".reroll", "txt.header.", "txt.text_column.", "txt.label_column.")
+SKIPPED_ENDS = (".start", ".stop", ".reset", ".load", ".clear", ".checkpoint_file", ".loss_curve")
+SKIPPED_PARTS += ("export.bars.",)
 
 # Kinds of files kept in a workspace (artifacts), one per source of data on the pages.
 IMAGE_UPLOADS = "images.upload"  # the Images page's uploads, one artifact per file, in upload order
@@ -147,7 +152,7 @@ def current_workspace() -> str:
 
 def is_setting(key: str) -> bool:
     """Whether the session key ``key`` is a setting kept in the workspace."""
-    if key in SKIPPED or any(part in key for part in SKIPPED_PARTS):
+    if key in SKIPPED or any(part in key for part in SKIPPED_PARTS) or key.endswith(SKIPPED_ENDS):
         return False
     return key.startswith(PREFIXES) or key.endswith(SEEDS)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from generator_helpers import unescape
@@ -27,9 +28,17 @@ def _restore_torch_threads():
     torch.set_num_threads(threads)
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    return at.switch_page(page).run()
+def open_page(page: str, ws: str | None = None) -> AppTest:
+    """A new browser session on ``page`` (of the workspace ``ws``: a reload of that link)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if ws is not None:
+        at.query_params["ws"] = ws
+    return at.run().switch_page(page).run()
+
+
+def pool_items(at: AppTest) -> list:
+    """The samples of the session's pool, as the page sampled or regenerated them (one call here)."""
+    return [item for samples in at.session_state["pool.samples"].values() for item in samples]
 
 
 def progress_text(at: AppTest) -> str:
@@ -85,8 +94,16 @@ def test_unconditional_gan_page_generates_into_the_pool() -> None:
     button(at, "Generate into the pool").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Added 7 images" in at.success[0].value
-    pool = at.session_state["synthetic.images"]
+    pool = pool_items(at)
     assert [item.label for item in pool] == [None] * 7 and [item.index for item in pool] == list(range(7))
+    # A reload: the pool comes back from the workspace, sampled again from the kept checkpoint, the
+    # same pixels; clearing it there clears it for good.
+    again = open_page("pages/gan.py", at.session_state["workspace.id"])
+    assert any("Synthetic pool: 7 images" in s.value for s in again.subheader)
+    assert all(np.array_equal(a.array, b.array) for a, b in zip(pool_items(again), pool, strict=True))
+    button(again, "Clear the pool").click().run()
+    assert any("Synthetic pool: 0 images" in s.value for s in again.subheader)
+    assert any("Synthetic pool: 0 images" in s.value for s in at.run().subheader)  # in the other tab too
 
 
 def test_gan_page_loads_a_checkpoint_and_samples_from_it() -> None:
@@ -130,7 +147,7 @@ def test_lstm_page_trains_shows_the_baseline_and_samples_labelled_lines() -> Non
     button(at, "Generate into the pool").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Added 3 lines" in at.success[0].value
-    pool = at.session_state["synthetic.texts"]
+    pool = pool_items(at)
     label = at.selectbox(key="lstm.label").value
     assert label in ("negative", "positive")
     assert [item.label for item in pool] == [label] * 3  # conditioned on the chosen label

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from page_session import open_session
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,12 +23,20 @@ def home() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
 
 
-def write(at: AppTest) -> zipfile.ZipFile:
+def kept_archive(at: AppTest, kind: str = "images") -> bytes:
+    """The last archive the page kept in its workspace, read from the workspace store on disk."""
+    from core.workspace.store import Store
+
+    store, ws = Store(), at.session_state["workspace.id"]
+    kept = store.artifacts(ws, f"export.{kind}")
+    assert len(kept) == 1  # only the last archive is kept
+    return store.read(ws, kept[0]["sha256"])
+
+
+def write(at: AppTest, kind: str = "images") -> zipfile.ZipFile:
     next(b for b in at.button if b.label == "Write the archive").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    from ui.export_controls import LAST
-
-    return zipfile.ZipFile(io.BytesIO(Path(at.session_state[LAST].path).read_bytes()))
+    return zipfile.ZipFile(io.BytesIO(kept_archive(at, kind)))
 
 
 def offered(at: AppTest) -> list[str]:
@@ -58,15 +67,20 @@ def test_the_archive_on_offer_is_always_the_one_of_what_is_shown(home: AppTest) 
     # 2. Back to the blend it was made from: it is offered again (same inputs, same bytes).
     home.slider(key="export.variants").set_value(0).run()
     assert DOWNLOAD in offered(home) and not [i for i in home.info if i.value == STALE]
-    # 3. Text mode never offers the image archive (and an image archive is never offered for text).
+    # 3. Text mode never offers the image archive; each kind keeps its own last archive.
     home.switch_page("pages/text.py").run()  # loads the built-in reviews
     home.switch_page(EXPORT).run()
     home.segmented_control(key="export.kind").set_value("text").run()
-    assert DOWNLOAD not in offered(home) and STALE in [info.value for info in home.info]
-    archive = write(home)
+    assert DOWNLOAD not in offered(home) and not home.success and not home.info
+    archive = write(home, "text")
     assert "data.csv" in archive.namelist() and DOWNLOAD in offered(home)
     home.segmented_control(key="export.kind").set_value("images").run()
-    assert DOWNLOAD not in offered(home) and not home.success
+    assert DOWNLOAD in offered(home) and "1,797 examples" in home.success[0].value
+    # 4. A reload (a new session on the same link), straight onto Export without opening the Images
+    # page: the digits come back from the workspace's settings, and so does their archive.
+    again = open_session(EXPORT, home.session_state["workspace.id"])
+    assert not again.exception and not again.error
+    assert DOWNLOAD in offered(again) and "1,797 examples" in again.success[0].value
 
 
 def test_built_in_inputs_are_recorded_by_short_name(home: AppTest) -> None:
@@ -77,7 +91,7 @@ def test_built_in_inputs_are_recorded_by_short_name(home: AppTest) -> None:
     home.switch_page("pages/text.py").run()  # the built-in reviews
     home.switch_page(EXPORT).run()
     home.segmented_control(key="export.kind").set_value("text").run()
-    assert json.loads(write(home).read("recipe.json"))["inputs"] == ["reviews"]
+    assert json.loads(write(home, "text").read("recipe.json"))["inputs"] == ["reviews"]
 
 
 def test_without_data_the_page_says_where_to_load_it(home: AppTest) -> None:
@@ -108,7 +122,7 @@ def test_text_export_has_csv_and_jsonl_with_splits(home: AppTest) -> None:
     home.switch_page("pages/text.py").run()  # loads the built-in reviews
     home.switch_page(EXPORT).run()
     home.segmented_control(key="export.kind").set_value("text").run()
-    archive = write(home)
+    archive = write(home, "text")
     rows = list(csv.DictReader(io.TextIOWrapper(archive.open("data.csv"), encoding="utf-8")))
     assert {"text", "label", "split"} <= set(rows[0])
     assert sum(r["source"] == "original" for r in rows) == 24
@@ -163,6 +177,4 @@ def test_synthetic_digits_carry_their_generator_into_the_archive(
     monkeypatch.chdir(tmp_path / "unpacked")
     recipe = Recipe.from_json((tmp_path / "unpacked" / "recipe.json").read_text())
     run_export(recipe, tmp_path / "again.zip", notify=lambda line: None)
-    from ui.export_controls import LAST
-
-    assert (tmp_path / "again.zip").read_bytes() == Path(home.session_state[LAST].path).read_bytes()
+    assert (tmp_path / "again.zip").read_bytes() == kept_archive(home)

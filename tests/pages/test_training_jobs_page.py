@@ -25,7 +25,6 @@ GAN = "pages/gan.py"
 DEADLINE_S = 120  # a worker starts in ~5 s on a quiet machine; other tests run at the same time
 
 
-
 def session(page: str = GAN, ws: str | None = None) -> AppTest:
     """A new browser session opening ``page`` with the link ``?ws=<ws>`` (no parameter when None)."""
     return open_session(page, ws, timeout=120)

@@ -37,7 +37,6 @@ def unescaped(body: str) -> str:
     return re.sub(r"\\(.)", r"\1", body).replace("\u2060", "")
 
 
-
 def session(page: str = IMAGES, ws: str | None = None) -> AppTest:
     """A new browser session opening ``page`` with the link ``?ws=<ws>`` (no parameter when None)."""
     return open_session(page, ws, timeout=60)
@@ -136,7 +135,12 @@ def test_a_run_that_changes_nothing_writes_nothing(home: Path) -> None:
         ("txt.alpha_sr", True),  # ... of the Text page
         ("gan.seed", True),  # a seed of another page
         ("lstm.sample_seed", True),  # ... and a sampling seed
-        ("export.kind", False),  # other pages' settings are not kept yet
+        ("export.kind", True),  # the Export page's settings
+        ("gan.lr", True),  # ... and the training pages'
+        ("gan.generate", False),  # a button of a training page
+        ("lstm.stop", False),  # ... and another
+        ("gan.model", False),  # the page's record of its model, not a widget
+        ("export.bars.train", False),  # a chart
         ("img.uploads", False),  # an uploader cannot be refilled; the files are kept as files
         ("img.seed.reroll", False),  # a button
         ("img.preset", False),  # an action box, empty again after use
