@@ -13,7 +13,7 @@ from ui.export_controls import (
     recipe_controls,
     sources,
     use_builtin,
-    write_archive,
+    write_controls,
 )
 
 ensure_framed()  # first thing: this page runs inside app.py's router
@@ -61,7 +61,5 @@ c1.download_button(
     mime="application/json",
     help="Reproduce this export headless: python -m core export --recipe recipe.json --out d.zip",
 )
-if c2.button("Write the archive", type="primary"):
-    with user_errors("Export"):
-        write_archive(the_plan, recipe, dataset, pool, digest)
+write_controls(recipe, dataset, digest, c2)
 offer_archive(kind, digest)

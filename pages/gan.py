@@ -6,12 +6,11 @@ import streamlit as st
 
 from core.data.images import DIGITS
 from core.present.grids import fit_tile, make_grid, to_rgb
-from ui import pool
+from ui import image_controls, pool
 from ui.common import ensure_framed, user_errors
 from ui.gan_controls import (
     data_choice,
     data_key,
-    data_spec,
     gan_config,
     generate_controls,
     load_model,
@@ -56,7 +55,7 @@ def loader(data: bytes, name: str):
 
 
 model = current_model("gan", key, loader)
-job = run_buttons("gan", config.to_dict(), lambda: data_spec(dataset), limits, model, job)
+job = run_buttons("gan", config.to_dict(), lambda: image_controls.job_data(dataset), limits, model, job)
 if job is not None:
     live_panel("gan", job, show_preview)
 if model is not None and model.steps and (job is None or not job.active):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import pool
+from ui import pool, text_controls
 from ui.common import ensure_framed, user_errors
 from ui.lstm_controls import (
     baselines,
     data_choice,
     data_key,
-    data_spec,
     load_model,
     lstm_config,
     sampling_controls,
@@ -52,7 +51,7 @@ def loader(data: bytes, name: str):
 
 
 model = current_model("lstm", key, loader)
-job = run_buttons("lstm", config.to_dict(), lambda: data_spec(dataset), limits, model, job)
+job = run_buttons("lstm", config.to_dict(), lambda: text_controls.job_data(dataset), limits, model, job)
 if job is not None:
     live_panel("lstm", job, show_preview, baselines, y_title="bits per character")
 if model is not None and model.steps and (job is None or not job.active):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,11 +12,11 @@ from core.augment.image import PRESETS, ImageAugConfig
 from core.augment.text import TextAugConfig
 from core.data.sources import builtin, display_names, load_builtin_images, load_builtin_text, short_name
 from core.dataset.digest import export_digest
+from core.dataset.export_job import KIND, artifact_kind, export_config
 from core.dataset.plan import Plan
 from core.dataset.recipe import BALANCE, SOURCES, Recipe, SyntheticSource
-from core.dataset.writer import export_images, export_text
 from core.workspace.store import WorkspaceError
-from ui import image_controls, text_controls, workspace
+from ui import background, image_controls, text_controls, workspace
 from ui import pool as synthetic
 from ui.common import (
     IMAGE_DATASET,
@@ -28,40 +26,28 @@ from ui.common import (
     literal,
 )
 
-ARCHIVE = "export.archive"  # session: a FinishedArchive the workspace could not keep (over its limit)
 COLOURS = {"original": "#4b6cb7", "augmented": "#f0a030", "synthetic": "#2e8b47"}
 STALE = "Settings changed since the last archive; write it again."
 
 
 @dataclass(frozen=True)
 class FinishedArchive:
-    """An archive written on this page, and the fingerprint of what it was made from.
-
-    Kept in the workspace (an artifact ``export.images`` / ``export.text``, the last one only), so a
-    reload or another tab offers the same download; kept in the session only when the workspace is
-    over its limit.
+    """The last archive of a kind the workspace holds (written by an export job), and the fingerprint
+    of what it was made from; a reload or another tab offers the same download.
 
     Attributes:
         digest: :func:`core.dataset.digest.export_digest` of its recipe, originals and pool.
         name: The file name offered.
-        sha256: The archive's content hash in the workspace ("" when only in this session).
-        path: The file in this session's temporary folder ("" when in the workspace).
+        sha256: The archive's content hash in the workspace.
         items, size, seconds: Examples written, bytes, wall time.
     """
 
     digest: str
     name: str
     sha256: str
-    path: str
     items: int
     size: int
     seconds: float
-
-    def data(self) -> Any:
-        """An open binary file of the archive (the caller closes it)."""
-        if self.sha256:
-            return workspace.store().blob_path(workspace.workspace_id(), self.sha256).open("rb")
-        return open(self.path, "rb")
 
 
 def current_config(kind: str) -> Any:
@@ -225,67 +211,46 @@ def archive_digest(recipe: Recipe, dataset: Any, pool: list) -> str:
     return export_digest(recipe, originals, pool)
 
 
-def write_archive(the_plan: Plan, recipe: Recipe, dataset: Any, pool: list, digest: str) -> None:
-    """Write the archive behind a progress bar and keep it in the workspace.
+def job_key(kind: str) -> str:
+    """The workspace key of the export job of ``kind`` ("images" or "text")."""
+    return f"export.job.{kind}"
 
-    Args:
-        the_plan: The plan of ``recipe`` over the dataset's and the pool's labels.
-        recipe: The recipe.
-        dataset: The originals (``ImageDataset`` or ``TextDataset``).
-        pool: The synthetic pool.
-        digest: :func:`archive_digest` of the same recipe, dataset and pool.
+
+def write_controls(recipe: Recipe, dataset: Any, digest: str, where: Any) -> None:
+    """ "Write the archive" (a job in a worker process) and its progress while it runs.
+
+    The job is submitted with the recipe, the page's data and the fingerprint of what the page shows;
+    the worker refuses to write if what it loads is not that (see core.dataset.export_job). A failed or
+    stopped job is shown only while the page still shows what it was asked to write. The button goes
+    in ``where`` (a column), the progress below it, across the page.
     """
-    folder = Path(tempfile.mkdtemp(prefix="auglab-export-"))
-    out = folder / ("auglab_images.zip" if recipe.kind == "images" else "auglab_text.zip")
-    bar = st.progress(0.0, text="Writing the archive…")
-
-    def progress(done: int, total: int) -> None:
-        if done % 50 == 0 or done == total:
-            bar.progress(done / max(total, 1), text=f"Writing the archive… {done:,} of {total:,}")
-
-    checkpoints = synthetic.checkpoint_bytes(recipe.kind) if recipe.synthetic else {}
-    extra = {
-        f"generators/{call.sha256}.pt": checkpoints[call.sha256]
-        for call in recipe.synthetic
-        if call.sha256 in checkpoints
-    }
-    if recipe.kind == "images":
-        summary = export_images(the_plan, dataset.images, pool, recipe, out, progress, extra)
-    else:
-        summary = export_text(the_plan, dataset.examples, pool, recipe, out, progress, extra)
-    bar.empty()
-    meta = {"digest": digest, "items": summary.items, "size": summary.bytes_written}
-    meta["seconds"] = summary.seconds
-    db, ws, kind = workspace.store(), workspace.workspace_id(), f"export.{recipe.kind}"
-    try:
-        sha = db.put(ws, out.read_bytes(), out.name)
-    except WorkspaceError as exc:  # the archive is still offered, from this tab's temporary folder
-        st.warning(f"{literal(exc)} The archive is offered in this tab only.", icon="⚠️")
-        st.session_state[ARCHIVE] = FinishedArchive(digest, out.name, "", str(out), **_stats(meta))
-        return
-    earlier = db.artifacts(ws, kind)
-    db.add_artifact(ws, kind, out.name, sha, meta)
-    for artifact in earlier:  # only the last archive is kept
-        db.remove_artifact(ws, artifact["id"])
-    st.session_state.pop(ARCHIVE, None)
-    out.unlink()
-    folder.rmdir()
-
-
-def _stats(meta: dict[str, Any]) -> dict[str, Any]:
-    return {"items": int(meta["items"]), "size": int(meta["size"]), "seconds": float(meta["seconds"])}
+    key = job_key(recipe.kind)
+    job = background.current(key)
+    running = job is not None and job.active
+    if where.button("Write the archive", type="primary", disabled=running, key="export.write"):
+        try:
+            data = (
+                image_controls.job_data(dataset)
+                if recipe.kind == "images"
+                else text_controls.job_data(dataset)
+            )
+        except WorkspaceError as exc:
+            st.error(literal(exc), icon="⚠️")
+            return
+        job = background.submit(key, KIND, export_config(recipe, data, digest))
+    if job is not None and (job.active or (job.status != "finished" and job.config.get("digest") == digest)):
+        background.panel(key, job, "examples")  # a failure or a stop stays shown for what it was asked
 
 
 def last_archive(kind: str) -> FinishedArchive | None:
-    """The archive of ``kind`` written last, in this tab or kept in the workspace."""
-    held: FinishedArchive | None = st.session_state.get(ARCHIVE)
-    if held is not None and Path(held.path).is_file() and held.name.startswith(f"auglab_{kind}"):
-        return held
-    kept = workspace.store().artifacts(workspace.workspace_id(), f"export.{kind}")
+    """The archive of ``kind`` ("images" or "text") the workspace holds, if any."""
+    kept = workspace.store().artifacts(workspace.workspace_id(), artifact_kind(kind))
     if not kept:
         return None
-    a = kept[-1]
-    return FinishedArchive(a["meta"]["digest"], a["name"], a["sha256"], "", **_stats(a["meta"]))
+    name, sha, meta = kept[-1]["name"], kept[-1]["sha256"], kept[-1]["meta"]
+    return FinishedArchive(
+        meta["digest"], name, sha, int(meta["items"]), int(meta["size"]), float(meta["seconds"])
+    )
 
 
 def offer_archive(kind: str, digest: str) -> None:
@@ -301,7 +266,7 @@ def offer_archive(kind: str, digest: str) -> None:
         f"({last.items / max(last.seconds, 1e-9):,.0f} examples/s)."
     )
     try:
-        handle = last.data()
+        handle = workspace.store().blob_path(workspace.workspace_id(), last.sha256).open("rb")
     except (OSError, WorkspaceError):
         st.info("The last archive is no longer on the server; write it again.")
         return

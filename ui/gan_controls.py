@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core.data.images import DIGITS, ImageDataset
-from core.data.sources import display_names, load_builtin_images, short_name
+from core.data.sources import display_names, load_builtin_images
 from core.errors import AugLabError
 from core.generators.checkpoint import load_checkpoint
 from core.generators.gan import (
@@ -29,8 +29,7 @@ from core.generators.gan.metrics import QUALITY_PER_CLASS, QUALITY_UNCONDITIONAL
 from core.generators.pool import image_samples
 from core.present.grids import fit_tile, make_grid, to_rgb
 from core.workspace.jobs import Job
-from core.workspace.store import WorkspaceError
-from ui import image_controls, pool, workspace
+from ui import image_controls, pool
 from ui.common import KEEP, init
 from ui.training import Model, signature
 
@@ -161,28 +160,10 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
     )
 
 
-def data_spec(dataset: ImageDataset) -> dict[str, Any]:
-    """The job's data entry for ``dataset``: a built-in sample's name, or the workspace's uploads.
-
-    Raises:
-        WorkspaceError: The uploads are not kept in the workspace (a limit), so no worker can read them.
-    """
-    short = short_name(dataset.name)
-    if short is not None:
-        return {"builtin": short}
-    files = workspace.stored_files(workspace.IMAGE_UPLOADS)
-    if not files:
-        raise WorkspaceError(
-            "The uploaded images are not kept in this workspace (see the Images page), so the worker "
-            "cannot read them; free some space or upload fewer files."
-        )
-    return {"files": [{"name": f.name, "sha256": f.sha256} for f in files]}
-
-
 def data_key(dataset: ImageDataset) -> str:
     """What the page trains on, as a string (the cache key of models paired with it)."""
     try:
-        return json.dumps(data_spec(dataset), sort_keys=True)
+        return json.dumps(image_controls.job_data(dataset), sort_keys=True)
     except AugLabError:
         return json.dumps([dataset.name, len(dataset.images)])
 
@@ -209,7 +190,7 @@ def load_model(
     except AugLabError:  # not this data's model: sampling only (a broken file fails again, by name)
         return GANTrainer.from_checkpoint(payload, name=name), None, {}
     try:
-        sig = signature(config.to_dict(), data_spec(dataset))
+        sig = signature(config.to_dict(), image_controls.job_data(dataset))
     except AugLabError:
         sig = None
     return trainer, sig, {"data": split}

@@ -7,12 +7,14 @@ those keys. Uploaded files are kept in the workspace and decoded again after a r
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from core.augment.image import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
 from core.data.image_io import LoadResult, load_files
 from core.data.images import PHOTOS, ImageDataset, summarize
-from core.data.sources import display_names, load_builtin_images
+from core.data.sources import display_names, load_builtin_images, short_name
 from core.present.charts import class_count_figure
 from core.workspace.store import WorkspaceError
 from ui import workspace
@@ -141,6 +143,24 @@ def loaded() -> ImageDataset | None:
             return None
     st.session_state[IMAGE_DATASET] = dataset
     return dataset
+
+
+def job_data(dataset: ImageDataset) -> dict[str, Any]:
+    """The job's data entry for ``dataset``: a built-in sample's name, or the workspace's uploads.
+
+    Raises:
+        WorkspaceError: The uploads are not kept in the workspace (a limit), so no worker can read them.
+    """
+    short = short_name(dataset.name)
+    if short is not None:
+        return {"builtin": short}
+    files = workspace.stored_files(workspace.IMAGE_UPLOADS)
+    if not files:
+        raise WorkspaceError(
+            "The uploaded images are not kept in this workspace (see the Images page), so the worker "
+            "cannot read them; free some space or upload fewer files."
+        )
+    return {"files": [{"name": f.name, "sha256": f.sha256} for f in files]}
 
 
 def dataset_picker() -> ImageDataset | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.data.sources import display_names, load_builtin_text, short_name
+from core.data.sources import display_names, load_builtin_text
 from core.data.text_io import TextDataset
 from core.data.texts import PYDOC_TOPICS
 from core.errors import AugLabError
@@ -15,8 +15,7 @@ from core.generators.checkpoint import load_checkpoint
 from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus, suggested_conditional
 from core.generators.pool import text_samples
 from core.workspace.jobs import Job
-from core.workspace.store import WorkspaceError
-from ui import pool, text_controls, workspace
+from ui import pool, text_controls
 from ui.common import KEEP, init
 from ui.training import Model, signature
 
@@ -99,33 +98,10 @@ def lstm_config(dataset: TextDataset) -> LSTMConfig:
     return LSTMConfig.from_dict(values)
 
 
-def data_spec(dataset: TextDataset) -> dict[str, Any]:
-    """The job's data entry for ``dataset``: a built-in sample's name, or the file the workspace keeps.
-
-    Raises:
-        WorkspaceError: The Text page's text is not kept in the workspace, so no worker can read it.
-    """
-    short = short_name(dataset.name)
-    if short is not None:
-        return {"builtin": short}
-    pasted = st.session_state.get(text_controls.SOURCE) == text_controls.SOURCES[1]
-    files = workspace.stored_files(workspace.PASTED_TEXT if pasted else workspace.TEXT_UPLOAD)[-1:]
-    if not files:
-        raise WorkspaceError(
-            "The Text page's text is not kept in this workspace, so the worker cannot read it; free some "
-            "space or load it again."
-        )
-    spec: dict[str, Any] = {"files": [{"name": files[0].name, "sha256": files[0].sha256}]}
-    csv = files[0].meta.get("csv")
-    if csv and not pasted:  # the column choices made on the Text page
-        spec.update(text_column=csv["text_column"], label_column=csv["label_column"], header=csv["header"])
-    return spec
-
-
 def data_key(dataset: TextDataset) -> str:
     """What the page trains on, as a string (the cache key of models paired with it)."""
     try:
-        return json.dumps(data_spec(dataset), sort_keys=True)
+        return json.dumps(text_controls.job_data(dataset), sort_keys=True)
     except AugLabError:
         return json.dumps([dataset.name, len(dataset.examples)])
 
@@ -146,7 +122,7 @@ def load_model(
     try:
         config = LSTMConfig.from_dict(payload["config"])
         trainer = LSTMTrainer.from_checkpoint(payload, build_corpus(dataset.examples, config), name=name)
-        sig = signature(config.to_dict(), data_spec(dataset))
+        sig = signature(config.to_dict(), text_controls.job_data(dataset))
     except AugLabError:  # not this text's model: sampling only (a broken file fails again, by name)
         trainer = LSTMTrainer.from_checkpoint(payload, name=name)
     return trainer, sig, {"labels": list(trainer.labels)}

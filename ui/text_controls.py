@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from core.augment import wordnet
@@ -13,7 +15,7 @@ from core.augment.text import (
     TextAugConfig,
     eda_preset,
 )
-from core.data.sources import display_names, load_builtin_text
+from core.data.sources import display_names, load_builtin_text, short_name
 from core.data.text_io import (
     CsvLayout,
     TextDataset,
@@ -141,6 +143,29 @@ def _restored(source: str) -> TextDataset | None:
     return load_csv(data, name, csv["text_column"], csv["label_column"], header=csv["header"])
 
 
+def job_data(dataset: TextDataset) -> dict[str, Any]:
+    """The job's data entry for ``dataset``: a built-in sample's name, or the file the workspace keeps.
+
+    Raises:
+        WorkspaceError: The Text page's text is not kept in the workspace, so no worker can read it.
+    """
+    short = short_name(dataset.name)
+    if short is not None:
+        return {"builtin": short}
+    pasted = st.session_state.get(SOURCE) == SOURCES[1]
+    files = workspace.stored_files(workspace.PASTED_TEXT if pasted else workspace.TEXT_UPLOAD)[-1:]
+    if not files:
+        raise WorkspaceError(
+            "The Text page's text is not kept in this workspace, so the worker cannot read it; free some "
+            "space or load it again."
+        )
+    spec: dict[str, Any] = {"files": [{"name": files[0].name, "sha256": files[0].sha256}]}
+    csv = files[0].meta.get("csv")
+    if csv and not pasted:  # the column choices made on the Text page
+        spec.update(text_column=csv["text_column"], label_column=csv["label_column"], header=csv["header"])
+    return spec
+
+
 def _pasted() -> str:
     """The text area's key, its first value being the text this workspace kept, else an example."""
     if PASTED not in st.session_state:
@@ -159,7 +184,7 @@ def _keep_pasted(text: str) -> None:
     """Keep the pasted text in the workspace whenever it changed (a text area commits on blur)."""
     kept, not_kept = st.session_state.get(PASTE_KEPT, (None, []))
     if text != kept:
-        not_kept = workspace.keep_files(workspace.PASTED_TEXT, [("pasted text", text.encode("utf-8"))])
+        not_kept = workspace.keep_files(workspace.PASTED_TEXT, [("Pasted text", text.encode("utf-8"))])
         st.session_state[PASTE_KEPT] = (text, not_kept)
     for message in not_kept:
         st.error(literal(message), icon="⚠️")

@@ -30,8 +30,7 @@ from core.generators.jobs import DataSpec, JobLimits, TrainJob
 from core.present.charts import loss_figure
 from core.workspace import jobs
 from core.workspace.store import Store, WorkspaceError
-from core.workspace.supervisor import Supervisor
-from ui import workspace
+from ui import background, workspace
 from ui.common import KEEP, init, literal
 
 # Training happens in workers; what stays in this process (sampling, the quality checks) leaves the
@@ -42,19 +41,8 @@ JOB_KINDS = {"gan": "train-gan", "lstm": "train-lstm"}
 CHECKPOINT = "checkpoint"  # the workspace's artifact kind of checkpoints (jobs write them as well)
 
 
-@st.cache_resource(show_spinner=False)
-def _supervisor(home: str) -> Supervisor:
-    """The server's one supervisor for the store under ``home``, started once."""
-    supervisor = Supervisor(workspace.store())
-    supervisor.start()
-    return supervisor
-
-
 def _store() -> Store:
-    """The server's store, with its supervisor running (so a submitted job gets a worker)."""
-    db = workspace.store()
-    _supervisor(str(db.home))
-    return db
+    return background.store()
 
 
 def device_caption() -> None:

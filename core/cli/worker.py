@@ -21,9 +21,14 @@ TORCH_THREADS = 1
 
 def handlers() -> dict:
     """Job kind -> handler (a function of a :class:`~core.workspace.worker.JobContext`)."""
+    from core.dataset.export_job import run_export_job
     from core.generators import jobs as training
 
-    return {"train-gan": training.train_gan, "train-lstm": training.train_lstm}
+    return {
+        "train-gan": training.train_gan,
+        "train-lstm": training.train_lstm,
+        "export": run_export_job,
+    }
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -51,12 +51,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.config import check_bool, check_float, check_int, from_mapping
-from core.data.image_io import LoadedImage, load_files
-from core.data.sources import load_builtin_images, load_builtin_text
-from core.data.text_io import TextExample, load_csv, load_txt
+from core.config import check_float, check_int, from_mapping
+from core.data.image_io import LoadedImage
+from core.data.inputs import (  # noqa: F401 - DataSpec & co. live there (exports name data alike)
+    DataSpec,
+    FileRef,
+    images_from_files,
+    load_images,
+    load_text,
+    text_from_files,
+)
+from core.data.text_io import TextExample
 from core.dataset.writer import encode_png
-from core.errors import ConfigError, InputError
+from core.errors import ConfigError
 from core.generators.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from core.generators.engine import RunLimits, RunSnapshot, TrainingRun, describe_device
 from core.generators.gan import GANConfig, GANTrainer, TrainingData, training_split
@@ -74,55 +81,6 @@ _NAMES = {"gan": "GAN", "lstm": "LSTM"}
 
 # ---------------------------------------------------------------------------------------------
 # The job's configuration
-
-
-@dataclass(frozen=True)
-class FileRef:
-    """A file of the workspace: what the user called it, and the hash it is stored under."""
-
-    name: str  # for messages only; its ending tells .csv / .tsv from plain text
-    sha256: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ConfigError(f"A file's name must be a non-empty string, got {self.name!r}.")
-        if not isinstance(self.sha256, str) or SHA256.fullmatch(self.sha256) is None:
-            raise ConfigError(f"{self.name}: the file's sha256 must be 64 lower-case hex digits.")
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """The training data: a built-in sample, or files of the workspace (exactly one of the two)."""
-
-    builtin: str | None = None  # a short or display name from core.data.sources
-    files: tuple[FileRef, ...] = ()  # uploads, in order
-    text_column: str = "text"  # CSV uploads: the column with the text
-    label_column: str | None = None  # CSV uploads: the column with the labels (None: unlabelled)
-    header: bool = True  # CSV uploads: the first row holds the column names
-
-    def __post_init__(self) -> None:
-        files = self.files
-        if not isinstance(files, list | tuple):
-            raise ConfigError(f"data.files must be a list of {{name, sha256}} objects, got {files!r}.")
-        object.__setattr__(
-            self,
-            "files",
-            tuple(
-                f if isinstance(f, FileRef) else from_mapping(FileRef, f, "data file entry") for f in files
-            ),
-        )
-        if (self.builtin is None) == (not self.files):
-            raise ConfigError(
-                'The data must be a built-in sample or uploaded files: give "builtin" (e.g. "digits") '
-                'or a non-empty "files" list, not both.'
-            )
-        if self.builtin is not None and not isinstance(self.builtin, str):
-            raise ConfigError(f"data.builtin must be a sample's name, got {self.builtin!r}.")
-        if not isinstance(self.text_column, str):
-            raise ConfigError(f"data.text_column must be a column name, got {self.text_column!r}.")
-        if self.label_column is not None and not isinstance(self.label_column, str):
-            raise ConfigError(f"data.label_column must be a column name or null, got {self.label_column!r}.")
-        check_bool("data.header", self.header)
 
 
 @dataclass(frozen=True)
@@ -206,47 +164,6 @@ class TrainJob:
 # Data and trainers, built as the pages and the CLI build them
 
 
-def images_from_files(files: Sequence[tuple[str, bytes]]) -> tuple[list[LoadedImage], list[str]]:
-    """Decode uploads (images or class-folder zips) in memory.
-
-    Returns:
-        The images, and one sentence per file or entry skipped (``"skipped photos.zip: a/b.png: ..."``).
-
-    Raises:
-        InputError: No image could be used (the message names the files and the first reasons).
-    """
-    result = load_files(files)
-    skipped = [f"skipped {problem}" for problem in result.problems]
-    if not result.images:
-        names = ", ".join(name for name, _ in files)
-        reasons = "; ".join(str(p) for p in result.problems[:3])
-        raise InputError(names, f"holds no image that could be used ({reasons})")
-    return result.images, skipped
-
-
-def text_from_files(
-    files: Sequence[tuple[str, bytes]], text_column: str, label_column: str | None, header: bool
-) -> tuple[list[TextExample], list[str]]:
-    """Read uploads as a corpus: ``.csv`` / ``.tsv`` by column, anything else one example per line.
-
-    Long lines are kept whole (the 10,000-character cap is for augmentation previews), as
-    ``python -m core train-lstm`` keeps them.
-
-    Returns:
-        The examples, and the notices and skipped rows, each a sentence naming the file.
-    """
-    examples: list[TextExample] = []
-    notices: list[str] = []
-    for name, data in files:
-        if name.lower().endswith((".csv", ".tsv")):
-            dataset = load_csv(data, name, text_column, label_column, header=header, max_chars=None)
-        else:
-            dataset = load_txt(data, name, max_chars=None)
-        examples.extend(dataset.examples)
-        notices.extend([*dataset.notices, *(f"skipped {p}" for p in dataset.problems)])
-    return examples, notices
-
-
 def gan_trainer(images: Sequence[LoadedImage], config: GANConfig) -> tuple[GANTrainer, TrainingData]:
     """A new GAN on the training part of ``images`` (``config.held_out`` of each class kept apart).
 
@@ -314,10 +231,7 @@ def train_gan(ctx: JobContext) -> Outcome:
     spec = TrainJob.from_config(ctx.config)
     config = None if spec.resume else GANConfig.from_dict(spec.model)  # checked before data loads
     with ctx.busy("Loading the images…"):
-        if spec.data.builtin is not None:
-            images, notices = load_builtin_images(spec.data.builtin).images, []
-        else:
-            images, notices = images_from_files(_files(ctx, spec.data))
+        images, notices = load_images(spec.data, ctx.read)
         if spec.resume:
             name = _checkpoint_name(ctx, spec.resume.sha256)
             trainer, data = resume_gan_trainer(ctx.read(spec.resume.sha256, name), name, images)
@@ -337,12 +251,7 @@ def train_lstm(ctx: JobContext) -> Outcome:
     spec = TrainJob.from_config(ctx.config)
     config = None if spec.resume else LSTMConfig.from_dict(spec.model)
     with ctx.busy("Reading the text…"):
-        if spec.data.builtin is not None:
-            dataset = load_builtin_text(spec.data.builtin)
-            examples, notices = dataset.examples, [*dataset.notices]
-        else:
-            d = spec.data
-            examples, notices = text_from_files(_files(ctx, d), d.text_column, d.label_column, d.header)
+        examples, notices = load_text(spec.data, ctx.read)
         if spec.resume:
             name = _checkpoint_name(ctx, spec.resume.sha256)
             trainer = resume_lstm_trainer(ctx.read(spec.resume.sha256, name), name, examples)
@@ -359,10 +268,6 @@ def train_lstm(ctx: JobContext) -> Outcome:
         }
 
     return _train(ctx, trainer, spec, "lstm", info)
-
-
-def _files(ctx: JobContext, data: DataSpec) -> list[tuple[str, bytes]]:
-    return [(f.name, ctx.read(f.sha256, f.name)) for f in data.files]
 
 
 def _checkpoint_name(ctx: JobContext, sha256: str) -> str:

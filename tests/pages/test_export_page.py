@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -23,19 +24,27 @@ def home() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
 
 
-def kept_archive(at: AppTest, kind: str = "images") -> bytes:
-    """The last archive the page kept in its workspace, read from the workspace store on disk."""
+def kept_archive(at: AppTest, kind: str = "images") -> bytes | None:
+    """The last archive the page's export job kept in its workspace, read from the store on disk."""
     from core.workspace.store import Store
 
     store, ws = Store(), at.session_state["workspace.id"]
     kept = store.artifacts(ws, f"export.{kind}")
-    assert len(kept) == 1  # only the last archive is kept
-    return store.read(ws, kept[0]["sha256"])
+    assert len(kept) <= 1  # only the last archive is kept
+    return store.read(ws, kept[0]["sha256"]) if kept else None
 
 
 def write(at: AppTest, kind: str = "images") -> zipfile.ZipFile:
+    """Click "Write the archive" and rerun the page (as its polling fragment does) until the export
+    job, in a worker process, has finished and the page offers the download."""
+    before = kept_archive(at, kind)
     next(b for b in at.button if b.label == "Write the archive").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    deadline = time.monotonic() + 120  # a worker starts in ~5 s; other tests share the machine
+    while DOWNLOAD not in offered(at) or kept_archive(at, kind) in (None, before):
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert time.monotonic() < deadline, [p.proto.text for p in at.get("progress")]
+        time.sleep(0.3)
+        at.run()
     return zipfile.ZipFile(io.BytesIO(kept_archive(at, kind)))
 
 

@@ -112,7 +112,7 @@ def test_the_lstm_page_trains_on_the_pasted_text_kept_in_the_workspace(home: Pat
     assert not at.exception and not at.error, [e.value for e in at.error]
     job = jobs.get(Store(home), Store(home).get(ws, "lstm.job"), ws)
     # The worker reads the text by its hash from this workspace, not from the session.
-    kept = {"name": "pasted text", "sha256": sha256(text.encode()).hexdigest()}
+    kept = {"name": "Pasted text", "sha256": sha256(text.encode()).hexdigest()}
     assert job.config["data"]["files"] == [kept]
     assert poll(at, r"^(Finished|Failed)").startswith("Finished")
 
