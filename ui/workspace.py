@@ -43,7 +43,8 @@ SKIPPED = frozenset({"img.uploads", "img.config_file", "img.preset", "img.summar
     {"txt.upload", "txt.config_file", "txt.preset", "txt.pasted"}  # pasted text is kept as a file
 )
 SKIPPED |= frozenset({"gan.model", "gan.job", "lstm.model", "lstm.job"})  # the training pages' records
-SKIPPED |= frozenset({"export.sample", "gan.evaluate", "gan.generate", "lstm.generate", "lstm.label"})
+SKIPPED |= frozenset({"export.sample", "export.write", "gan.evaluate", "gan.generate", "lstm.generate"})
+SKIPPED |= frozenset({"lstm.label"})  # its options are the loaded model's labels
 # Values derived from data, buttons, and the CSV choices of an upload (kept with the upload instead).
 SKIPPED_PARTS = ("txt.memo.", ".reroll", "txt.header.", "txt.text_column.", "txt.label_column.")
 SKIPPED_ENDS = (".start", ".stop", ".reset", ".load", ".clear", ".checkpoint_file", ".loss_curve")

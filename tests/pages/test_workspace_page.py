@@ -154,6 +154,40 @@ def test_which_session_keys_are_workspace_settings(key: str, kept: bool) -> None
     assert workspace.is_setting(key) is kept
 
 
+# Widgets whose value Streamlit refuses to have set through session state (restoring one would break
+# the page) or that hold no setting.
+ACTION_WIDGETS = {"button", "download_button", "file_uploader", "form_submit_button", "plotly_chart"}
+
+
+def _action_keys() -> list[tuple[str, str]]:
+    """(file:line, key) of every action widget in pages/ and ui/ keyed by a literal or an f-string
+    (its placeholders filled with "x")."""
+    import ast
+
+    found = []
+    for path in sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ACTION_WIDGETS):
+                continue
+            for kw in node.keywords:
+                if kw.arg != "key":
+                    continue
+                if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    found.append((f"{path.name}:{node.lineno}", kw.value.value))
+                elif isinstance(kw.value, ast.JoinedStr):
+                    parts = [v.value if isinstance(v, ast.Constant) else "x" for v in kw.value.values]
+                    found.append((f"{path.name}:{node.lineno}", "".join(parts)))
+    return found
+
+
+def test_no_button_upload_or_chart_is_restored_as_a_setting() -> None:
+    """Restoring a button's key into a new session makes Streamlit raise on the page (it happened with
+    the Export page's "Write the archive")."""
+    keys = _action_keys()
+    assert len(keys) > 15  # the scan finds the pages' buttons (it would pass vacuously otherwise)
+    assert [(where, key) for where, key in keys if workspace.is_setting(key)] == []
+
+
 def test_uploaded_images_come_back_decoded_with_their_names_and_problems(home: Path) -> None:
     archive = zip_bytes({"cats/a.png": png_bytes(10), "dogs/b.png": png_bytes(200), "dogs/c.png": b"junk"})
     first = session()
