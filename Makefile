@@ -17,13 +17,15 @@ test: setup-dev data browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
-bench: setup-dev data
+bench: setup-dev data browser
 	$(PY) bench/bench_image_aug.py --update-readme
 	$(PY) bench/bench_text_aug.py --update-readme
 	$(PY) bench/bench_gan.py --update-readme
 	$(PY) bench/bench_lstm.py --update-readme
 	$(PY) bench/bench_export.py --update-readme
 	$(PY) bench/bench_jobs.py --update-readme
+	$(PY) bench/bench_experiment.py --update-readme
+	$(PY) bench/bench_load.py --update-readme
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -38,8 +38,20 @@ _STEP_LINE = re.compile(r"^step ([\d,]+) \(")
 def cli_run(budget_s: float, out: Path) -> tuple[int, dict]:
     """Steps the CLI took in ``budget_s`` seconds, and the GAN configuration it trained."""
     proc = subprocess.run(
-        [sys.executable, "-m", "core", "train-gan", "--data", "digits", "--seconds", str(budget_s),
-         "--seed", "0", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "train-gan",
+            "--data",
+            "digits",
+            "--seconds",
+            str(budget_s),
+            "--seed",
+            "0",
+            "--out",
+            str(out),
+        ],
         cwd=common.ROOT,
         capture_output=True,
         text=True,

@@ -37,11 +37,11 @@ st.markdown(
     "EDA; every variant is reproducible from the seed you see."
 )
 st.image(_teaser(), caption="A photo and five variants (preset “Strong geometry”, seed 0)")
-links = st.columns(5)
+links = st.columns(len(PAGES) - 1)
 for col, (script, label, icon) in zip(links, PAGES[1:], strict=True):
     col.page_link(script, label=label, icon=icon)
 
-st.subheader("In this session")
+st.subheader("In this workspace")
 images = image_controls.loaded()
 texts = text_controls.loaded()
 pool_images = len(pool.items("images"))

@@ -53,16 +53,16 @@ def submit(key: str, kind: str, config: dict[str, Any]) -> jobs.Job | None:
     return jobs.get(db, job_id, ws)
 
 
-def status_line(job: jobs.Job, noun: str) -> tuple[float, str]:
+def status_line(job: jobs.Job, noun: str, counts: tuple[str, str] = ("done", "total")) -> tuple[float, str]:
     """The progress bar's fraction and text: queued (with the place in the queue), starting, going with
-    done / total and an ETA, or ended."""
+    done / total (the progress entries named by ``counts``) and an ETA, or ended."""
     p = job.progress
     if job.status == "queued":
         ahead = jobs.queue_position(store(), job.id)
         return 0.0, f"Queued: {ahead} ahead (a worker takes it when one is free)"
-    if job.active and "total" not in p:
+    if job.active and not p.get(counts[1]):
         return 0.0, f"Starting · {p.get('message') or 'starting a worker process…'}"
-    done, total = int(p.get("done", 0)), int(p.get("total", 0))
+    done, total = int(p.get(counts[0]) or 0), int(p.get(counts[1]) or 0)
     eta = p.get("eta_s")
     eta_text = f" · about {eta:.0f} s left" if eta is not None and job.active else ""
     elapsed = float(p.get("elapsed_s") or 0.0)
@@ -70,12 +70,18 @@ def status_line(job: jobs.Job, noun: str) -> tuple[float, str]:
     return min(1.0, float(p.get("fraction") or 0.0)), text
 
 
-def panel(key: str, job: jobs.Job, noun: str, extra: Callable[[jobs.Job], None] | None = None) -> None:
+def panel(
+    key: str,
+    job: jobs.Job,
+    noun: str,
+    counts: tuple[str, str] = ("done", "total"),
+    extra: Callable[[jobs.Job], None] | None = None,
+) -> None:
     """The job's progress bar (with ETA), a Stop button while it runs, its failure or stop message.
 
     Polls twice a second while the job is active, in a fragment (the rest of the page is not rerun),
-    and reruns the whole page once when it ends. ``extra(job)`` draws more inside the fragment (e.g.
-    results so far).
+    and reruns the whole page once when it ends. ``counts`` name the progress entries of work done and
+    in all; ``extra(job)`` draws more inside the fragment (e.g. results so far).
     """
     was_active = job.active
 
@@ -84,7 +90,7 @@ def panel(key: str, job: jobs.Job, noun: str, extra: Callable[[jobs.Job], None] 
         db, ws = store(), workspace.workspace_id()
         now = jobs.get(db, job.id, ws) or job
         left, right = st.columns([6, 1], vertical_alignment="bottom")
-        fraction, text = status_line(now, noun)
+        fraction, text = status_line(now, noun, counts)
         left.progress(fraction, text=text)
         if now.active and right.button("Stop", key=f"{key}.stop"):
             jobs.request_stop(db, now.id, ws)

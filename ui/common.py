@@ -33,6 +33,7 @@ PAGES = (
     ("pages/text.py", "Text", ":material/notes:"),
     ("pages/gan.py", "GAN", ":material/blur_on:"),
     ("pages/lstm.py", "LSTM", ":material/edit_note:"),
+    ("pages/experiment.py", "Experiment", ":material/balance:"),
     ("pages/export.py", "Export", ":material/download:"),
 )
 

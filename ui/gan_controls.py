@@ -257,7 +257,7 @@ def generate_controls(model: Model) -> None:
     if c3.button("Generate into the pool", type="primary", key="gan.generate"):
         with st.spinner("Generating…"):
             new = image_samples(trainer, model.sha256, int(seed), int(n))
-        if not pool.add("images", model.checkpoint, model.sha256, model.name, int(seed), int(n), {}, new):
+        if not pool.add("images", model.sha256, model.name, int(seed), int(n), {}, new):
             return
         st.success(f"Added {len(new):,} images to the synthetic pool.")
         tiles = [fit_tile(to_rgb(item.array), 48) for item in new[:80]]

@@ -176,7 +176,7 @@ def sampling_controls(model: Model) -> None:
     }
     with st.spinner("Sampling…"):
         new = text_samples(trainer, model.sha256, int(seed), int(n), settings)
-    if not pool.add("text", model.checkpoint, model.sha256, model.name, int(seed), int(n), settings, new):
+    if not pool.add("text", model.sha256, model.name, int(seed), int(n), settings, new):
         return
     novelty = trainer.novelty([item.text for item in new])
     st.success(

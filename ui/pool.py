@@ -91,19 +91,17 @@ def items(kind: str) -> list:
     return [sample for call in calls(kind) for sample in held.get(_token(call), [])]
 
 
-def add(
-    kind: str, checkpoint: bytes, sha256: str, name: str, seed: int, n: int, settings: dict, new: list
-) -> bool:
+def add(kind: str, sha256: str, name: str, seed: int, n: int, settings: dict, new: list) -> bool:
     """Record a generate call (its samples ``new`` already made) in the workspace's pool ``kind``.
 
-    The checkpoint is kept as a workspace file first, so the call never names a file the workspace
-    does not have. When the workspace is over its limit, says so and adds nothing (returns False).
+    The checkpoint (a workspace file: a job's or an uploaded one) gets a pool artifact too, so it stays
+    while the pool names it. When the workspace no longer has it, says so and adds nothing.
     """
     db, ws = workspace.store(), workspace.workspace_id()
     try:
-        db.put(ws, checkpoint, name)
+        db.read_check(ws, sha256)
     except WorkspaceError as exc:
-        st.error(f"{literal(exc)} The samples were not added to the pool.", icon="⚠️")
+        st.error(f"{literal(name)}: {literal(exc)} The samples were not added to the pool.", icon="⚠️")
         return False
     if not any(a["sha256"] == sha256 for a in db.artifacts(ws, CHECKPOINT)):
         db.add_artifact(ws, CHECKPOINT, name, sha256, {"kind": KINDS[kind]})

@@ -87,7 +87,6 @@ class Model:
     """A checkpoint of the workspace, loaded for sampling (and the quality checks)."""
 
     trainer: Any  # GANTrainer / LSTMTrainer (shared by the sessions that load this checkpoint: read only)
-    checkpoint: bytes  # the file's bytes
     sha256: str  # their sha256: the checkpoint's name in the workspace and in the pool's records
     name: str  # what the user knows it as ("GAN, job 3, step 600" or an uploaded file's name)
     signature: str | None  # the settings and data it can resume on; None: sampling only
@@ -103,7 +102,10 @@ class Model:
 Loader = Callable[[bytes, str], tuple[Any, str | None, dict[str, Any]]]
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+# A few models per server: a class of sessions each loading its own model would otherwise keep them all
+# (about 5 MB each for a digits GAN) long after the sessions closed. Loading one again takes well under a
+# second. The checkpoint's bytes are not kept: the workspace has them.
+@st.cache_resource(show_spinner="Loading the model…", max_entries=6)
 def _load(
     kind: str, sha256: str, data_key: str, name: str, _read: Callable[[], bytes], _loader: Loader
 ) -> Model:
@@ -111,7 +113,7 @@ def _load(
     # same checkpoint share one trainer instead of reading and loading it again.
     data = _read()
     trainer, sig, info = _loader(data, name)
-    return Model(trainer, data, sha256, name, sig, info)
+    return Model(trainer, sha256, name, sig, info)
 
 
 def current_model(kind: str, data_key: str, loader: Loader) -> Model | None:
@@ -282,9 +284,15 @@ def checkpoint_section(kind: str, model: Model | None, data_key: str, loader: Lo
         holds: What the checkpoint holds besides the weights, for the help text.
     """
     if model is not None and model.steps:
+        try:
+            data = _store().read(workspace.workspace_id(), model.sha256)
+        except WorkspaceError as exc:
+            st.error(literal(exc), icon="⚠️")
+            data = None
+    if model is not None and model.steps and data is not None:
         st.download_button(
             "Download checkpoint (.pt)",
-            model.checkpoint,
+            data,
             file_name=f"auglab_{kind}_step{model.steps}.pt",
             help=f"Weights, configuration and {holds}; load it here or with `python -m core sample-{kind}`.",
         )

@@ -37,7 +37,7 @@ CONFIRM = "workspace.confirm_delete"  # True while "Delete this workspace" waits
 # Widget keys saved in the workspace: every setting of every page. Uploads, buttons, charts, action
 # boxes, values derived from data and the pages' records of jobs and models are not settings (a button's
 # value cannot even be set: Streamlit refuses it).
-PREFIXES = ("img.", "txt.", "gan.", "lstm.", "export.")
+PREFIXES = ("img.", "txt.", "gan.", "lstm.", "exp.", "export.")
 SEEDS = (".seed", ".sample_seed")
 SKIPPED = frozenset({"img.uploads", "img.config_file", "img.preset", "img.summary"}) | frozenset(
     {"txt.upload", "txt.config_file", "txt.preset", "txt.pasted"}  # pasted text is kept as a file
@@ -48,7 +48,8 @@ SKIPPED |= frozenset({"lstm.label"})  # its options are the loaded model's label
 # Values derived from data, buttons, and the CSV choices of an upload (kept with the upload instead).
 SKIPPED_PARTS = ("txt.memo.", ".reroll", "txt.header.", "txt.text_column.", "txt.label_column.")
 SKIPPED_ENDS = (".start", ".stop", ".reset", ".load", ".clear", ".checkpoint_file", ".loss_curve")
-SKIPPED_PARTS += ("export.bars.",)
+SKIPPED_PARTS += ("export.bars.", "exp.chart.", "exp.view.", "exp.job.")
+SKIPPED |= frozenset({"exp.demo", "exp.run"})
 
 # Kinds of files kept in a workspace (artifacts), one per source of data on the pages.
 IMAGE_UPLOADS = "images.upload"  # the Images page's uploads, one artifact per file, in upload order

@@ -8,6 +8,8 @@ Commands:
     train-gan, sample-gan, train-lstm, sample-lstm
                  train the generators and sample from their checkpoints (see core/cli/generators.py)
     export       write a blended, split dataset archive from a recipe.json (see core/cli/export.py)
+    experiment   train small models with and without augmentation / synthesis, paired, and compare
+                 them (see core/cli/experiment.py)
     worker       run one queued job of a workspace database (started by the app's supervisor; see
                  core/cli/worker.py and core/workspace/supervisor.py)
 
@@ -27,11 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="AugLab without the browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     # Each command group registers its own subcommands; torch loads only inside the generator commands.
-    from core.cli import data, export, generators, worker
+    from core.cli import data, experiment, export, generators, worker
 
     data.add_commands(sub)
     generators.add_commands(sub)
     export.add_commands(sub)
+    experiment.add_commands(sub)
     worker.add_commands(sub)
     return parser
 
@@ -46,4 +49,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # an unreadable config file or an unwritable output folder
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-

@@ -22,11 +22,13 @@ TORCH_THREADS = 1
 def handlers() -> dict:
     """Job kind -> handler (a function of a :class:`~core.workspace.worker.JobContext`)."""
     from core.dataset.export_job import run_export_job
+    from core.experiment.job import run_experiment_job
     from core.generators import jobs as training
 
     return {
         "train-gan": training.train_gan,
         "train-lstm": training.train_lstm,
+        "experiment": run_experiment_job,
         "export": run_export_job,
     }
 

@@ -124,12 +124,7 @@ class Recipe:
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)
-        inputs = self.inputs
-        if isinstance(inputs, str) or not isinstance(inputs, (list, tuple)):
-            raise ConfigError(f"inputs must be a list of names or file paths, got {inputs!r}.")
-        if not all(isinstance(i, str) and i for i in inputs):
-            raise ConfigError(f"inputs must be non-empty strings, got {list(inputs)!r}.")
-        object.__setattr__(self, "inputs", tuple(inputs))
+        object.__setattr__(self, "inputs", check_inputs(self.inputs))
         _check_text("text_column", self.text_column, "a column name")
         if self.label_column is not None:
             _check_text("label_column", self.label_column, "a column name or null")
@@ -151,23 +146,11 @@ class Recipe:
         if self.max_total is not None:
             object.__setattr__(self, "max_total", check_int("max_total", self.max_total, 0))
         object.__setattr__(self, "split", _fractions(self.split))
-        sources = self.synthetic
-        if isinstance(sources, (str, Mapping)) or not isinstance(sources, (list, tuple)):
-            raise ConfigError(f"synthetic must be a list of generator sources, got {sources!r}.")
-        object.__setattr__(self, "synthetic", tuple(SyntheticSource.from_dict(s) for s in sources))
+        object.__setattr__(self, "synthetic", check_synthetic_sources(self.synthetic))
 
     def aug_config(self) -> Any:
         """The augmentation as an ``ImageAugConfig`` (images) or ``TextAugConfig`` (text)."""
-        if self.kind == "images":
-            from core.augment.image import ImageAugConfig
-
-            return ImageAugConfig.from_dict(dict(self.augmentation))
-        from core.augment.text import TextAugConfig
-
-        try:
-            return TextAugConfig.from_dict(dict(self.augmentation))
-        except TypeError as exc:
-            raise ConfigError(f"Invalid text augmentation configuration: {exc}.") from None
+        return aug_config(self.kind, self.augmentation)
 
     @property
     def fractions(self) -> dict[str, float]:
@@ -222,6 +205,52 @@ class Recipe:
         return cls.from_dict(parse_json(text, "recipe"))
 
 
+def check_inputs(value: Any) -> tuple[str, ...]:
+    """A recipe's ``inputs``: a list of non-empty strings (built-in names or file paths), as a tuple.
+
+    Shared by the export recipe and the experiment recipe (:mod:`core.experiment.recipe`).
+
+    Raises:
+        ConfigError: Not a list, or an entry that is not a non-empty string.
+    """
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ConfigError(f"inputs must be a list of names or file paths, got {value!r}.")
+    if not all(isinstance(i, str) and i for i in value):
+        raise ConfigError(f"inputs must be non-empty strings, got {list(value)!r}.")
+    return tuple(value)
+
+
+def aug_config(kind: str, augmentation: Any) -> Any:
+    """A recipe's ``augmentation`` mapping as an ``ImageAugConfig`` (images) or ``TextAugConfig`` (text).
+
+    Raises:
+        ConfigError: Not a mapping, an unknown key or a bad value (the config class's sentence).
+    """
+    if not isinstance(augmentation, Mapping):
+        raise ConfigError(f"augmentation must be a JSON object, got {augmentation!r}.")
+    if kind == "images":
+        from core.augment.image import ImageAugConfig
+
+        return ImageAugConfig.from_dict(dict(augmentation))
+    from core.augment.text import TextAugConfig
+
+    try:
+        return TextAugConfig.from_dict(dict(augmentation))
+    except TypeError as exc:
+        raise ConfigError(f"Invalid text augmentation configuration: {exc}.") from None
+
+
+def check_synthetic_sources(value: Any) -> tuple[SyntheticSource, ...]:
+    """A recipe's ``synthetic`` list as :class:`SyntheticSource` entries.
+
+    Raises:
+        ConfigError: Not a list, or an entry that is not a valid source.
+    """
+    if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
+        raise ConfigError(f"synthetic must be a list of generator sources, got {value!r}.")
+    return tuple(SyntheticSource.from_dict(s) for s in value)
+
+
 def _fractions(value: Any) -> tuple[float, float, float]:
     """The split as (train, val, test) floats, from a list or a ``{"train": .., "val": .., "test": ..}``."""
     if isinstance(value, Mapping):
@@ -245,4 +274,7 @@ __all__ = [
     "SPLITS",
     "Recipe",
     "SyntheticSource",
+    "aug_config",
+    "check_inputs",
+    "check_synthetic_sources",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,31 @@ def regenerate_synthetic(
     """
     if not recipe.include_synthetic or not recipe.synthetic:
         return [], {}
+    return samples_from_sources(recipe.kind, recipe.synthetic, notify, archive)
+
+
+def samples_from_sources(
+    kind: str, sources: Sequence[SyntheticSource], notify: Notify, archive: Path | None = None
+) -> tuple[list[Any], dict[str, bytes]]:
+    """Samples of generator ``sources`` (images: GAN checkpoints; text: LSTM checkpoints), in order.
+
+    What :func:`regenerate_synthetic` does for an export recipe, for any recipe that lists
+    :class:`SyntheticSource` entries (the experiment recipe too).
+
+    Args:
+        kind: ``"images"`` or ``"text"``.
+        sources: The generator calls to repeat.
+        notify: Receives sentences about what was done.
+        archive: An exported archive whose ``generators/<sha256>.pt`` stand in for missing files.
+
+    Returns:
+        The samples, and the checkpoints' bytes as ``generators/<sha>.pt``.
+
+    Raises:
+        As :func:`regenerate_synthetic`.
+    """
+    if not sources:
+        return [], {}
     try:
         from core.generators.checkpoint import checkpoint_hash
         from core.generators.pool import samples_from_checkpoint
@@ -106,10 +131,10 @@ def regenerate_synthetic(
             f"The recipe blends synthetic samples, and regenerating them needs torch ({exc}); install "
             "requirements.txt, or set include_synthetic to false to export without them."
         ) from None
-    kind = "gan" if recipe.kind == "images" else "lstm"
+    generator = "gan" if kind == "images" else "lstm"
     samples: list[Any] = []
     extra: dict[str, bytes] = {}
-    for source in recipe.synthetic:
+    for source in sources:
         data, where = _checkpoint(source, archive)
         digest = checkpoint_hash(data)
         if source.sha256 and source.sha256.lower() != digest:
@@ -117,11 +142,38 @@ def regenerate_synthetic(
                 f"{where}: has sha256 {digest[:16]}…, not the recipe's {source.sha256[:16]}…; it is not the "
                 "checkpoint the samples came from. Give the export the checkpoint the recipe names."
             )
-        batch = samples_from_checkpoint(data, where, kind, source.seed, source.n, source.settings)
+        batch = samples_from_checkpoint(data, where, generator, source.seed, source.n, source.settings)
         notify(f"regenerated {len(batch):,} synthetic samples from {where}")
         samples.extend(batch)
         extra[f"generators/{digest}.pt"] = data
     return samples, extra
+
+
+def load_originals(
+    kind: str, inputs: Sequence[str], text_column: str, label_column: str | None, notify: Notify
+) -> list[Any]:
+    """A recipe's originals: ``LoadedImage`` items (images) or ``TextExample`` items (text), in order.
+
+    Args:
+        kind: ``"images"`` or ``"text"``.
+        inputs: Built-in names or paths (:mod:`core.data.sources`).
+        text_column, label_column: CSV inputs' columns.
+        notify: Receives one sentence per skipped file, entry or row.
+
+    Raises:
+        ConfigError: No inputs, or text inputs without a single example.
+        InputError: An input file is missing or unusable.
+    """
+    from core.data.sources import resolve_images, resolve_text
+
+    if not inputs:
+        raise ConfigError("The recipe has no inputs; list 'digits' or the paths of the original files.")
+    if kind == "images":
+        return list(resolve_images(inputs, notify).images)
+    examples = list(resolve_text(inputs, text_column, label_column, notify).examples)
+    if not examples:
+        raise ConfigError(f"The recipe's inputs ({', '.join(inputs)}) hold no text example.")
+    return examples
 
 
 def run_export(
@@ -148,8 +200,6 @@ def run_export(
         ConfigError: The recipe has no inputs or cannot be planned.
         InputError: An input file is missing or unusable.
     """
-    from core.data.sources import resolve_images, resolve_text
-
     notes: list[str] = []
 
     def note(line: str) -> None:
@@ -159,15 +209,8 @@ def run_export(
         else:
             print(line, file=sys.stderr)
 
-    if not recipe.inputs:
-        raise ConfigError("The recipe has no inputs; list 'digits' or the paths of the original files.")
     # Inputs first: a missing file should fail before minutes of sampling.
-    if recipe.kind == "images":
-        originals: list[Any] = resolve_images(recipe.inputs, note).images
-    else:
-        originals = resolve_text(recipe.inputs, recipe.text_column, recipe.label_column, note).examples
-        if not originals:
-            raise ConfigError(f"The recipe's inputs ({', '.join(recipe.inputs)}) hold no text example.")
+    originals = load_originals(recipe.kind, recipe.inputs, recipe.text_column, recipe.label_column, note)
     synthetic, extra = regenerate_synthetic(recipe, note, archive)
     synthetic_labels: list[Label] = [s.label for s in synthetic]
     the_plan = plan(recipe, [o.label for o in originals], synthetic_labels)

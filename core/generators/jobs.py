@@ -73,7 +73,11 @@ from core.workspace.worker import SHA256, JobContext, Outcome
 REPORT_EVERY_S = 0.5  # progress written this often; also how often a stop request is looked for
 CHECKPOINT_EVERY_S = 30.0  # seconds of training between checkpoints (the default of "limits")
 HISTORY_POINTS = 500  # loss points per curve in a report (the engine keeps more; a page plots these)
-MAX_NOTICES = 20  # skipped files named in the progress; the rest are counted
+MAX_NOTICES = 20
+# A new preview (the GAN's sample grid, the LSTM's lines) this often. Slower than the page's polling on
+# purpose: a page that polls and finds the same picture sends the same media file, so a browser that is
+# slow to fetch one (a class of browsers on a busy server) never asks for a picture already replaced.
+PREVIEW_EVERY_S = 3.0  # skipped files named in the progress; the rest are counted
 MAX_BUDGET_S = 24 * 3600.0
 KINDS = {"train-gan": "gan", "train-lstm": "lstm"}  # job kind -> checkpoint kind
 _NAMES = {"gan": "GAN", "lstm": "LSTM"}
@@ -101,7 +105,7 @@ class JobLimits:
         check_float("limits.checkpoint_every_s", self.checkpoint_every_s, 0.0, MAX_BUDGET_S, low_open=True)
 
     def run_limits(self) -> RunLimits:
-        return RunLimits(max_steps=self.max_steps, budget_s=self.budget_s)
+        return RunLimits(max_steps=self.max_steps, budget_s=self.budget_s, preview_every_s=PREVIEW_EVERY_S)
 
 
 @dataclass(frozen=True)

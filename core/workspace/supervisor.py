@@ -160,9 +160,21 @@ class Supervisor:
         """Reap dead workers, then start queued jobs while there are free slots."""
         with self._lock:
             self._reap(time.time() if now is None else now)
+            # A worker that has recorded its job's end is still a process for a moment (writing its
+            # last files, exiting): it keeps its slot until it is gone, so that a pool of one never
+            # runs two workers (and two models' memory) at once.
+            running = {job.id for job in jobs.running(self.store)}
+            exiting = sum(
+                1
+                for job_id, child in self._children.items()
+                if job_id not in running and child.poll() is None
+            )
             # claim_next counts running jobs itself, in its transaction: another supervisor on the
             # same home (two servers, or an old one still shutting down) cannot push the total over.
-            while (job := jobs.claim_next(self.store, limit=self.workers)) is not None:
+            while (
+                self.workers - exiting > 0
+                and (job := jobs.claim_next(self.store, limit=self.workers - exiting)) is not None
+            ):
                 self._spawn(job.id)
 
     def _spawn(self, job_id: int) -> None:

@@ -86,8 +86,6 @@ HAND_WRITTEN = [
 SENTENCES = doc_sentences() + HAND_WRITTEN
 
 
-
-
 def lemmas(wn, word: str) -> set[str]:
     """Lower-case lemma names (spaces for underscores) of every synset of ``word``."""
     return {name.replace("_", " ").lower() for s in wn.synsets(word.lower()) for name in s.lemma_names()}

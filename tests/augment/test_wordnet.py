@@ -23,8 +23,6 @@ MAN_PAGE = Path("/usr/share/man/man5/lexnames.5WN.gz")
 CATEGORY = {"noun": "1", "verb": "2", "adj": "3", "adv": "4"}  # lexnames(5WN): syntactic category
 
 
-
-
 def lexnames_rows() -> list[tuple[str, str, str]]:
     lines = wordnet.lexnames_text().splitlines(keepends=True)
     assert all(line.endswith("\n") for line in lines)

@@ -14,7 +14,7 @@ from PIL import Image
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).parent / "screenshots"
-MENU = ["Home", "Images", "Text", "GAN", "LSTM", "Export"]
+MENU = ["Home", "Images", "Text", "GAN", "LSTM", "Experiment", "Export"]
 
 
 def test_the_first_visitor_of_a_deep_link_gets_the_page_in_the_app(browser, tmp_path: Path) -> None:

@@ -21,8 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 CSS = (REPO / "assets" / "text_highlight.css").read_text()
 
 
-
-
 def only(op: str, **settings) -> TextAugConfig:
     return TextAugConfig(operations=(op,), **settings)
 

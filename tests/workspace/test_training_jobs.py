@@ -231,7 +231,8 @@ MISSING = "0" * 64
         (
             "train-vae",
             gan_config(5),
-            "This AugLab cannot run jobs of kind 'train-vae'; it runs export, train-gan, train-lstm.",
+            "This AugLab cannot run jobs of kind 'train-vae'; it runs experiment, export, train-gan, "
+            "train-lstm.",
         ),
         # an unknown built-in text sample
         (

@@ -58,6 +58,29 @@ def test_a_worker_that_ends_without_recording_its_job_fails_it_with_the_reason(t
     assert (job.status, job.message) == ("failed", f"{expected} Checkpoints it wrote are kept.")
 
 
+def test_a_worker_still_exiting_after_its_job_ended_keeps_its_slot(tmp_path) -> None:
+    """A pool of one never runs two workers: the next job starts only once the last worker is gone.
+
+    The stand-in worker records its job as finished, then takes a second to exit (as a real one does
+    while it writes its last files and unloads torch)."""
+    store = Store(tmp_path / "home")
+    ws = store.create()
+    first, second = (jobs.submit(store, ws, "train-gan", {}) for _ in range(2))
+    finish_then_linger = (
+        "import sys, time; from core.workspace import jobs; from core.workspace.store import Store; "
+        f"jobs.finish(Store({str(store.home)!r}), int(sys.argv[-1]), 'finished', 'done'); time.sleep(1.5)"
+    )
+    supervisor = Supervisor(store, workers=1, command=[sys.executable, "-c", finish_then_linger])
+    supervisor.tick()
+    child = supervisor._children[first]
+    done = poll(supervisor, first, ended, deadline_s=20)
+    assert done.status == "finished" and child.poll() is None  # recorded as done, process still there
+    supervisor.tick()
+    assert jobs.get(store, second).status == "queued"  # its slot is still taken
+    child.wait(20)
+    assert poll(supervisor, second, ended, deadline_s=20).status == "finished"  # then it runs
+
+
 def test_a_silent_worker_is_killed_and_its_job_failed(tmp_path) -> None:
     store = Store(tmp_path / "home")
     job_id = jobs.submit(store, store.create(), "train-gan", {})
