@@ -37,6 +37,7 @@ class Results:
     unwatched: TrainRun | None = None
     watched: TrainRun | None = None
     contention: Contention | None = None
+    contention_remote: Contention | None = None  # the same with the browsers at the lowest CPU priority
     memory: Memory | None = None
     memory_final: MemorySample | None = None
     memory_samples: list[MemorySample] = field(default_factory=list)
@@ -120,16 +121,38 @@ def _training(results: Results) -> list[str]:
 
 
 def _contention(results: Results) -> list[str]:
-    c, n = results.contention, results.plan.contention_sessions
+    n = results.plan.contention_sessions
+    lines = [
+        f"3. One training job and {n} slider sessions: the sessions move their sliders without training, "
+        f"then a GAN job (started from the page, page closed) trains alone for "
+        f"{results.contention.solo_window_s:.0f} s, then while the same sessions move their sliders again.",
+        "",
+        "a. Everything on this machine, the 5 browsers included. Linux shares CPU between sessions first "
+        "(autogroups): the server, the worker (started in its own session, so that it survives a restart) "
+        "and the browsers get about a third of the 2 cores each when all are busy, so the job cannot keep "
+        "more than about two thirds of its solo rate here whatever the app does:",
+        "",
+        *_contention_table(results.contention, n),
+    ]
+    if results.contention_remote is not None:
+        lines += [
+            "",
+            "b. The same, with the browsers at the lowest CPU priority (`nice 19`, their autogroup too), "
+            "standing in for a class's own machines: the server and the worker get the cores first, the "
+            "browsers what is left — so the slider times here include browsers starved of CPU, which a "
+            "class's own machines are not.",
+            "",
+            *_contention_table(results.contention_remote, n),
+        ]
+    return lines
+
+
+def _contention_table(c: Contention, n: int) -> list[str]:
     q_n, q50, q95, _, q_miss = _stats(c.quiet)
     b_n, b50, b95, _, b_miss = _stats(c.busy)
     keep = c.busy_rate / c.solo_rate
     ratio = b95 / q95
     lines = [
-        f"3. One training job and {n} slider sessions: the sessions move their sliders without training, "
-        f"then a GAN job (started from the page, page closed) trains alone for {c.solo_window_s:.0f} s, then "
-        "while the same sessions move their sliders again.",
-        "",
         "| phase | job steps/s | over s | moves timed | slider p50 s | slider p95 s | CPU: server / worker "
         "/ browser |",
         "|---|---:|---:|---:|---:|---:|---:|",
