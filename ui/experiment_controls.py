@@ -259,11 +259,14 @@ def verdicts(results: dict[str, Any]) -> None:
         diff = row["diff_vs_real"]
         if row["arm"] == "real" or diff.get("ci95") is None:
             continue
-        lo, hi = diff["ci95"]
+        # A difference of accuracies lies within ±100 points; a t-interval over 2 or 3 repeats can reach
+        # past that, which says "too few repeats" more plainly when shown clipped and said.
+        lo, hi = max(diff["ci95"][0], -1.0), min(diff["ci95"][1], 1.0)
+        few = " More repeats would narrow the interval." if hi - lo > 0.5 else ""
         text = (
             f"**{MODEL_NAMES.get(row['model'], row['model'])}**, {size_label(results, row['size'])}, "
             f"{row['arm']}: {diff['mean'] * 100:+.1f} points vs real only (95% interval {lo * 100:+.1f} to "
-            f"{hi * 100:+.1f}) — **{diff['verdict']}**."
+            f"{hi * 100:+.1f}) — **{diff['verdict']}**.{few}"
         )
         {"gain": st.success, "hurts": st.error}.get(diff["verdict"], st.info)(text)
 
