@@ -145,8 +145,8 @@ async def _others(browser, server, store, plan: Plan, parts, results: Results, t
     async def latency() -> None:
         results.latency = await load_parts.latency(browser, server, plan.latency, plan.think_s, problems)
 
-    async def contention() -> None:
-        results.contention = await load_parts.contention(
+    async def measure_contention():
+        return await load_parts.contention(
             browser,
             server,
             store,
@@ -156,6 +156,9 @@ async def _others(browser, server, store, plan: Plan, parts, results: Results, t
             plan.solo_s,
             problems,
         )
+
+    async def contention() -> None:
+        results.contention = await measure_contention()
 
     async def contention_remote() -> None:
         # Last: a process may not raise its priority again. Chromium starts a renderer per new context
@@ -169,16 +172,7 @@ async def _others(browser, server, store, plan: Plan, parts, results: Results, t
         note(f"contention, browsers at nice 19 ({nice_browsers(19)} Chromium processes so far): again")
         keeper = asyncio.create_task(keep_niced())
         try:
-            results.contention_remote = await load_parts.contention(
-                browser,
-                server,
-                store,
-                plan.contention_sessions,
-                plan.contention_moves,
-                plan.think_s,
-                plan.solo_s,
-                problems,
-            )
+            results.contention_remote = await measure_contention()
         finally:
             keeper.cancel()
             # The autogroup is this terminal session's too: give it its priority back (root may; others
