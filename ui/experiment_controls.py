@@ -18,7 +18,7 @@ from core.data.sources import builtin
 from core.errors import AugLabError
 from core.experiment import ARMS, MODELS, ExperimentRecipe, results_json
 from core.experiment.job import KIND, experiment_config
-from core.experiment.recipe import uses_synthetic
+from core.experiment.recipe import MODEL_NAMES, uses_synthetic
 from core.experiment.report import choices, size_label, table
 from core.present.experiment_charts import (
     accuracy_figure,
@@ -35,12 +35,6 @@ from ui.export_controls import current_config, input_names
 
 JOB = "exp.job"  # workspace key prefix of the experiment job of a kind: "exp.job.images"
 SIZE_CHOICES = {"5%": 0.05, "10%": 0.1, "25%": 0.25, "50%": 0.5, "100%": 1.0}
-MODEL_NAMES = {
-    "cnn": "small CNN",
-    "linear": "logistic regression on pixels",
-    "bag": "bag of n-grams (linear)",
-    "embed": "embedding bag (fastText-style)",
-}
 ARM_HELP = {
     "real": "The train originals only: the baseline every other arm is compared with.",
     "real+augmented": "Plus k augmented variants of each train original (the Images / Text page's settings).",

@@ -34,6 +34,12 @@ KINDS = ("images", "text")
 REAL = "real"
 ARMS = ("real", "real+augmented", "real+synthetic", "real+augmented+synthetic")
 MODELS = {"images": ("cnn", "linear"), "text": ("bag", "embed")}
+MODEL_NAMES = {  # how pages and charts name them
+    "cnn": "small CNN",
+    "linear": "logistic regression on pixels",
+    "bag": "bag of n-grams (linear)",
+    "embed": "embedding bag (fastText-style)",
+}
 EDA = "eda"  # variants_per_original for text: EDA's n_aug for the training-set size (Wei & Zou, table 3)
 MAX_REPEATS = 100
 MAX_VARIANTS = 1000  # per original and arm: a typo such as 1e6 should be refused, not planned
@@ -246,6 +252,7 @@ __all__ = [
     "EXPERIMENT_FORMAT",
     "KINDS",
     "MODELS",
+    "MODEL_NAMES",
     "REAL",
     "ExperimentRecipe",
     "uses_augmented",

@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 import core.experiment.report as report
+from core.experiment.recipe import MODEL_NAMES
 
 ARM_COLOURS = {
     "real": "#555555",
@@ -21,6 +22,10 @@ ARM_COLOURS = {
     "real+augmented+synthetic": "#2e8b47",
 }
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+
+
+def _name(model: str) -> str:
+    return MODEL_NAMES.get(model, model)
 
 
 def _band_colour(hex_colour: str, alpha: float = 0.18) -> str:
@@ -70,7 +75,7 @@ def accuracy_figure(results: dict[str, Any], model: str, size: float | int) -> g
     lows = [p["low"] for p in points] + [a for p in points for a in p["accuracies"]]
     floor = max(0.0, min(lows, default=0.0) - 0.05)
     figure.update_layout(
-        title=f"{model}, {report.size_label(results, size)}: accuracy by arm (mean, 95% interval, repeats)",
+        title=f"{_name(model)}, {report.size_label(results, size)}: accuracy by arm (mean, 95% CI, repeats)",
         yaxis_title="test accuracy",
         yaxis_range=[floor, 1.0],
         xaxis_type="category",
@@ -111,7 +116,7 @@ def learning_curve_figure(results: dict[str, Any], model: str) -> go.Figure:
             )
         )
     figure.update_layout(
-        title=f"{model}: learning curves (mean and 95% band over repeats)",
+        title=f"{_name(model)}: learning curves (mean and 95% band over repeats)",
         xaxis_title="train originals per class"
         if per_class
         else "share of the train originals per class (%)",
@@ -140,7 +145,7 @@ def per_class_change_figure(results: dict[str, Any], model: str, size: float | i
         )
     )
     figure.update_layout(
-        title=f"{model}, {report.size_label(results, size)}: per-class accuracy, {arm} minus real",
+        title=f"{_name(model)}, {report.size_label(results, size)}: per-class accuracy, {arm} minus real",
         xaxis_title="class",
         yaxis_title="change in accuracy",
         xaxis_type="category",
@@ -167,7 +172,7 @@ def confusion_figure(results: dict[str, Any], model: str, size: float | int, arm
         )
         figure.update_yaxes(autorange="reversed")
     figure.update_layout(
-        title=f"{model}, {report.size_label(results, size)}, {arm}: confusion matrix (all repeats)",
+        title=f"{_name(model)}, {report.size_label(results, size)}, {arm}: confusion matrix (all repeats)",
         xaxis_title="predicted class",
         yaxis_title="true class",
         xaxis_type="category",
