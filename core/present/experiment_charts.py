@@ -96,6 +96,7 @@ def learning_curve_figure(results: dict[str, Any], model: str) -> go.Figure:
             go.Scatter(
                 x=xs + xs[::-1],
                 y=[p["high"] for p in points] + [p["low"] for p in points][::-1],
+                mode="lines",  # plotly's default adds markers in its own colours to short traces
                 fill="toself",
                 fillcolor=_band_colour(colour),
                 line={"width": 0},
