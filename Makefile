@@ -53,13 +53,13 @@ data: $(VENV)/.stamp-runtime
 	$(PY) -m core check-data
 	@$(PY) -m core wordnet status >/dev/null 2>&1 || $(PY) -m core wordnet install 2>/dev/null || { \
 	  echo "Installing Debian's wordnet-base and wordnet-sense-index for WordNet..."; \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wordnet-base wordnet-sense-index) \
+	  (apt-get update -q -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 wordnet-base wordnet-sense-index) \
 	    >/dev/null && $(PY) -m core wordnet install; }
 
 # Debian's Chromium for the real-browser tests (Playwright's own browser download does not work here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null \
+	  (apt-get update -q -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 chromium) >/dev/null \
 	  || { echo "Could not install Debian's chromium; browser tests need /usr/bin/chromium." >&2; exit 1; }; }
 
 clean:

@@ -7,8 +7,13 @@ call that filled the synthetic pool, which ``python -m core export`` repeats.
 
 Format versions (the ``"format"`` line of ``recipe.json``):
 
-- ``auglab.recipe/2`` (this version): the split is drawn by :func:`core.data.split.stratified_split`
-  from :mod:`core.seeding`'s streams, and the archive's CSV cells are neutralised for spreadsheets
+- ``auglab.recipe/3`` (this version): as version 2, with the image and text operations added since
+  (each off by default) and the text synonym filters.
+- ``auglab.recipe/2``: read as before. Its new settings take their defaults, which are off, and a text
+  augmentation that names no format of its own is read as ``auglab.text_aug/1`` (the synonyms as
+  WordNet gives them), so the archive it rebuilds is the one version 2 made.
+- The split of versions 2 and 3 is drawn by :func:`core.data.split.stratified_split` from
+  :mod:`core.seeding`'s streams, and the archive's CSV cells are neutralised for spreadsheets
   (see :mod:`core.dataset.csv_cells`).
 - ``auglab.recipe/1``: made by an older AugLab, whose split and variants were drawn differently; it is
   refused with a sentence saying what to do, never silently rebuilt into a different archive.
@@ -25,7 +30,9 @@ from core.config import check_bool, check_choice, check_float, check_int, check_
 from core.data.split import check_fractions
 from core.errors import ConfigError
 
-RECIPE_FORMAT = "auglab.recipe/2"
+RECIPE_FORMAT = "auglab.recipe/3"
+READ_AS_BEFORE = ("auglab.recipe/2",)  # still rebuilt exactly: see _upgrade
+TEXT_AUG_V1 = "auglab.text_aug/1"  # what a version 2 text augmentation without a format tag means
 OLD_RECIPE_FORMATS = ("auglab.recipe/1",)  # refused with OLD_FORMAT_ADVICE
 KINDS = ("images", "text")
 BALANCE = ("none", "augmented", "synthetic", "both")
@@ -193,6 +200,8 @@ class Recipe:
             data = dict(data)
         if isinstance(data, dict) and data.get("format") in OLD_RECIPE_FORMATS:
             raise ConfigError(f"This recipe has format {data['format']}. {OLD_FORMAT_ADVICE}")
+        if isinstance(data, dict) and data.get("format") in READ_AS_BEFORE:
+            data = _upgrade(data)
         return from_mapping(cls, data, "AugLab export recipe", RECIPE_FORMAT)
 
     @classmethod
@@ -203,6 +212,19 @@ class Recipe:
             ConfigError: The text is not JSON or not a valid recipe.
         """
         return cls.from_dict(parse_json(text, "recipe"))
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 recipe as the version 3 recipe that rebuilds the same archive.
+
+    New settings are left out (their defaults are off). A text augmentation without its own format tag
+    is tagged ``auglab.text_aug/1``, whose synonyms are read as WordNet gives them.
+    """
+    data = {**data, "format": RECIPE_FORMAT}
+    augmentation = data.get("augmentation")
+    if data.get("kind") == "text" and isinstance(augmentation, Mapping) and "format" not in augmentation:
+        data["augmentation"] = {"format": TEXT_AUG_V1, **augmentation}
+    return data
 
 
 def check_inputs(value: Any) -> tuple[str, ...]:

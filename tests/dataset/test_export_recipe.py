@@ -41,7 +41,7 @@ def test_recipe_json_round_trip(recipe):
     again = Recipe.from_json(recipe.to_json())
     assert again == recipe
     data = json.loads(recipe.to_json())
-    assert data["format"] == "auglab.recipe/2"
+    assert data["format"] == "auglab.recipe/3"
     assert data["split"] == dict(zip(("train", "val", "test"), recipe.split, strict=True))
 
 
@@ -105,10 +105,36 @@ def test_format_1_is_refused_with_what_to_do(data):
     message = str(err.value)
     assert "auglab.recipe/1" in message and "older AugLab" in message
     assert "byte for byte" in message  # why: the split and variants were drawn differently
-    assert '"auglab.recipe/2"' in message and "remove" in message  # what to do
+    assert '"auglab.recipe/3"' in message and "remove" in message  # what to do
     # Doing what it says works: the same recipe without the format line, or with the new one.
     rest = {k: v for k, v in data.items() if k != "format"}
-    assert Recipe.from_dict(rest) == Recipe.from_dict({**rest, "format": "auglab.recipe/2"})
+    assert Recipe.from_dict(rest) == Recipe.from_dict({**rest, "format": "auglab.recipe/3"})
+
+
+@pytest.mark.parametrize(
+    ("kind", "augmentation", "read_as"),
+    [
+        # Untagged text: the synonyms version 2 drew, that is text_aug/1.
+        ("text", {"alpha_sr": 0.2}, {"format": "auglab.text_aug/1", "alpha_sr": 0.2}),
+        # Tagged text: the tag is kept.
+        (
+            "text",
+            {"format": "auglab.text_aug/1", "alpha_sr": 0.2},
+            {"format": "auglab.text_aug/1", "alpha_sr": 0.2},
+        ),
+        # Images: nothing added, the new operations keep their defaults (off).
+        ("images", {"rotation_range": 5}, {"rotation_range": 5}),
+    ],
+)
+def test_format_2_is_read_as_before(kind, augmentation, read_as):
+    from core.augment.image import ImageAugConfig
+    from core.augment.text import TextAugConfig
+
+    data = {"format": "auglab.recipe/2", "kind": kind, "inputs": ["x"], "augmentation": augmentation}
+    recipe = Recipe.from_dict(data)
+    assert recipe.to_dict()["format"] == "auglab.recipe/3"
+    config_class = TextAugConfig if kind == "text" else ImageAugConfig
+    assert recipe.aug_config() == config_class.from_dict(read_as)
 
 
 def test_fractions_within_tolerance_are_accepted():

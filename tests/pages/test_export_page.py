@@ -96,7 +96,7 @@ def test_built_in_inputs_are_recorded_by_short_name(home: AppTest) -> None:
     load_digits_on_the_images_page(home)
     home.slider(key="export.variants").set_value(0).run()
     recipe = json.loads(write(home).read("recipe.json"))
-    assert recipe["inputs"] == ["digits"] and recipe["format"] == "auglab.recipe/2"
+    assert recipe["inputs"] == ["digits"] and recipe["format"] == "auglab.recipe/3"
     home.switch_page("pages/text.py").run()  # the built-in reviews
     home.switch_page(EXPORT).run()
     home.segmented_control(key="export.kind").set_value("text").run()
