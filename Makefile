@@ -26,6 +26,7 @@ bench: setup-dev data browser
 	$(PY) bench/bench_jobs.py --update-readme
 	$(PY) bench/bench_experiment.py --update-readme
 	$(PY) bench/bench_load.py --update-readme
+	$(PY) bench/bench_scale.py --update-readme
 
 lint: setup-dev
 	$(PY) -m ruff check .
@@ -42,8 +43,11 @@ $(VENV)/.stamp-runtime: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.stamp-dev: requirements-dev.txt $(VENV)/.stamp-runtime
+# The tests also need the project installed with its `scale` extra (Ray Data, datasets, pyarrow: the
+# Parquet exports and their engines), which `make run` does not.
+$(VENV)/.stamp-dev: requirements-dev.txt pyproject.toml $(VENV)/.stamp-runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e '.[scale]'
 	touch $@
 
 # The data the app needs. The image samples ship inside scikit-learn and scikit-image (this checks

@@ -9,6 +9,7 @@ from ui.common import ensure_framed, literal, user_errors
 from ui.export_controls import (
     archive_digest,
     composition,
+    format_control,
     offer_archive,
     recipe_controls,
     sources,
@@ -61,5 +62,6 @@ c1.download_button(
     mime="application/json",
     help="Reproduce this export headless: python -m core export --recipe recipe.json --out d.zip",
 )
-write_controls(recipe, dataset, digest, c2)
-offer_archive(kind, digest)
+fmt = format_control(c2)
+write_controls(recipe, dataset, digest, c2, fmt)
+offer_archive(kind, digest, fmt)

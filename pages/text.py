@@ -7,8 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.augment.codegen import text_snippet
-from core.augment.text import OPERATION_NAMES, TextAugConfig, augment_text_detailed
-from core.present.highlight import preview_table_html
+from core.augment.text import TextAugConfig, augment_variants_detailed
+from core.present.highlight import NOISE_CSS, legend_html, preview_table_html
 from ui.common import config_loader, ensure_framed, literal, user_errors
 from ui.text_controls import (
     PREFIX,
@@ -26,10 +26,11 @@ CSS = (Path(__file__).resolve().parents[1] / "assets" / "text_highlight.css").re
 st.title("Text augmentation")
 st.caption(
     "EDA's synonym replacement, insertion, swap and deletion (Wei & Zou 2019) and AEDA's punctuation "
-    "insertion, with synonyms from WordNet. Everything outside the edits stays as you wrote it. "
+    "insertion, with synonyms from WordNet filtered so that a class can see them, and the typos, OCR "
+    "errors and misspellings nlpaug offers. Everything outside the edits stays as you wrote it. "
     "Variant v of example i depends only on (seed, i, v)."
 )
-st.markdown(f"<style>{CSS}</style>", unsafe_allow_html=True)
+st.markdown(f"<style>{CSS}{NOISE_CSS}</style>", unsafe_allow_html=True)
 
 wordnet_ok = wordnet_status()
 config = None
@@ -46,11 +47,7 @@ with st.expander(f"Dataset summary: {literal(dataset.name)}, {len(dataset.exampl
 preview_tab, save_tab = st.tabs(["Preview", "Save & load"])
 
 with preview_tab:
-    legend = " ".join(
-        f'<span class="aug-key"><span class="aug-{op.lower()}">{op}</span> {name}</span>'
-        for op, name in OPERATION_NAMES.items()
-    )
-    st.markdown(f'<div class="aug-legend aug-text">{legend}</div>', unsafe_allow_html=True)
+    st.markdown(legend_html(config.operations), unsafe_allow_html=True)
     st.caption(
         f"The first {min(shown, len(dataset.examples))} of {len(dataset.examples):,} examples, "
         f"{config.n_aug} variants each ({', '.join(config.operations)}"
@@ -59,9 +56,7 @@ with preview_tab:
     )
     with user_errors("Preview"):
         for index, example in enumerate(dataset.examples[:shown]):
-            variants = [
-                augment_text_detailed(example.text, config, seed, index, v) for v in range(config.n_aug)
-            ]
+            variants = augment_variants_detailed(example.text, config, seed, index)
             st.markdown(preview_table_html(example.text, example.label, variants), unsafe_allow_html=True)
 
 with save_tab:

@@ -141,3 +141,36 @@ def test_pages_are_thin() -> None:
     """A page is widgets -> config -> one core call -> display; past 200 lines it holds two concerns."""
     long = {p.name: n for p in (ROOT / "pages").glob("*.py") if (n := len(p.read_text().splitlines())) > 200}
     assert long == {}
+
+
+SCALE_EXTRA = ("ray", "datasets", "pyarrow")  # `auglab[scale]`: the sharded exports only
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Modules imported when ``path`` is imported: its statements outside any function."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue  # runs when called, not when imported
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add(node.module or "")
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_the_scale_extra_is_imported_lazily_and_never_by_the_app() -> None:
+    """Ray, ``datasets`` and pyarrow are an optional extra: core imports them inside functions only,
+    and the pages and ui/ not at all (the app and the zip export run without them)."""
+    app = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in [*CORE.rglob("*.py"), *app]
+        for module in (imports_of(path) if path in app else top_level_imports(path))
+        if module.split(".")[0] in SCALE_EXTRA
+    ]
+    assert wrong == []

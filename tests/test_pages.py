@@ -171,11 +171,13 @@ def test_how_it_works_shows_six_steps_and_the_composed_matrix(images: AppTest) -
     assert "M = " in images.latex[-1].value
 
 
-def test_save_tab_offers_json_and_code_for_three_libraries(images: AppTest) -> None:
+def test_save_tab_offers_json_and_code_for_the_libraries(images: AppTest) -> None:
     assert [s.value for s in images.subheader] == [
         "AugLab",
         "torchvision.transforms.v2",
+        "Keras 3 preprocessing layers",
+        "albumentations",
         "Keras ImageDataGenerator",
     ]
-    assert len(images.code) == 3
+    assert len(images.code) == 5
     compile(images.code[0].value, "<auglab snippet>", "exec")

@@ -12,9 +12,9 @@ from core.augment.image import PRESETS, ImageAugConfig
 from core.augment.text import TextAugConfig
 from core.data.sources import builtin, display_names, load_builtin_images, load_builtin_text, short_name
 from core.dataset.digest import export_digest
-from core.dataset.export_job import KIND, artifact_kind, export_config
+from core.dataset.export_job import KIND, NO_PARQUET, artifact_kind, export_config, parquet_available
 from core.dataset.plan import Plan
-from core.dataset.recipe import BALANCE, SOURCES, Recipe, SyntheticSource
+from core.dataset.recipe import BALANCE, MIXES, SOURCES, Recipe, SyntheticSource
 from core.workspace.store import WorkspaceError
 from ui import background, image_controls, text_controls, workspace
 from ui import pool as synthetic
@@ -40,6 +40,7 @@ class FinishedArchive:
         name: The file name offered.
         sha256: The archive's content hash in the workspace.
         items, size, seconds: Examples written, bytes, wall time.
+        fmt: "zip" or "parquet" (see :func:`format_control`).
     """
 
     digest: str
@@ -48,12 +49,39 @@ class FinishedArchive:
     items: int
     size: int
     seconds: float
+    fmt: str = "zip"
+
+
+FORMAT_LABELS = {
+    "zip": "Zip: class folders (images) or CSV + JSONL (text), with manifest",
+    "parquet": "Parquet shards, zipped: for Hugging Face datasets and Ray Data",
+}
+
+
+def format_control(where: Any) -> str:
+    """The archive's format, "zip" or "parquet" (offered only where pyarrow is installed)."""
+    fmt = where.radio(
+        "Archive format",
+        list(FORMAT_LABELS),
+        format_func=FORMAT_LABELS.get,
+        key="export.format",
+        help="Parquet: the same folder `python -m core export --format parquet` writes (data/train-00000-"
+        "of-000NN.parquet ..., a dataset card, recipe.json), in one zip; unzip it and load it with "
+        '`datasets.load_dataset("parquet", data_dir=...)` or `ray.data.read_parquet(...)`.',
+    )
+    if fmt == "parquet" and not parquet_available():
+        where.warning(NO_PARQUET)
+        return "zip"
+    return fmt
 
 
 def current_config(kind: str) -> Any:
     """The augmentation as set on the Images or Text page (their widgets' session values)."""
     cls, prefix = (ImageAugConfig, "img") if kind == "images" else (TextAugConfig, "txt")
     values = {f.name: st.session_state.get(f"{prefix}.{f.name}") for f in fields(cls)}
+    if kind == "images" and values["rotation_range"] is not None:
+        # Settings kept by a version before the added image steps: those steps take their defaults (off).
+        values = {name: value for name, value in values.items() if value is not None}
     if any(v is None for v in values.values()):
         return PRESETS["Mild, photos"] if kind == "images" else TextAugConfig()
     return cls(**values)
@@ -147,6 +175,7 @@ def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSo
         persist_state=KEEP,
         help="Synthetic samples go first, then augmented ones; originals always stay.",
     )
+    mixing, mixing_p, mixing_alpha = mixing_controls(kind)
     sb.header("Split")
     val = sb.slider("Validation", 0.0, 0.5, step=0.05, key=init("export.val", 0.1), persist_state=KEEP)
     test = sb.slider("Test", 0.0, 0.5, step=0.05, key=init("export.test", 0.1), persist_state=KEEP)
@@ -165,7 +194,44 @@ def recipe_controls(kind: str, dataset: Any, pool: list, calls: list[SyntheticSo
         max_total=int(cap) or None,
         split=(round(1.0 - val - test, 10), float(val), float(test)),
         synthetic=tuple(calls) if include else (),
+        mixing=mixing,
+        mixing_p=float(mixing_p),
+        mixing_alpha=float(mixing_alpha),
     )
+
+
+MIX_NAMES = {"none": "Off", "mixup": "MixUp", "cutmix": "CutMix", "both": "MixUp or CutMix"}
+
+
+def mixing_controls(kind: str) -> tuple[str, float, float]:
+    """MixUp / CutMix of augmented train images (images only), with what class-folder readers lose."""
+    if kind != "images":
+        return "none", 0.5, 1.0
+    sb = st.sidebar
+    mixing = sb.selectbox(
+        "Mix augmented train images",
+        MIXES,
+        format_func=MIX_NAMES.get,
+        key=init("export.mixing", "none"),
+        persist_state=KEEP,
+        help="Each augmented train image is blended with (MixUp) or patched by (CutMix) another train "
+        "image's variant; lambda ~ Beta(alpha, alpha), as torchvision's.",
+    )
+    if mixing == "none":
+        return "none", 0.5, 1.0
+    p = sb.slider(
+        "Chance of mixing", 0.0, 1.0, step=0.05, key=init("export.mixing_p", 0.5), persist_state=KEEP
+    )
+    alpha = sb.slider(
+        "Beta alpha", 0.1, 5.0, step=0.1, key=init("export.mixing_alpha", 1.0), persist_state=KEEP
+    )
+    sb.caption(
+        "A mixed image goes into the folder of its majority label, so `ImageFolder` and Keras' "
+        "`image_dataset_from_directory` read that one label and lose the soft label. `manifest.csv` keeps "
+        'it: its `params` column\'s `"mix"` names both parents and gives the `"soft_label"` shares; '
+        '`core.dataset.mixing.read_soft_labels("dataset.zip")` returns them by path.'
+    )
+    return mixing, p, alpha
 
 
 def input_names(kind: str, dataset: Any) -> tuple[str, ...]:
@@ -216,7 +282,7 @@ def job_key(kind: str) -> str:
     return f"export.job.{kind}"
 
 
-def write_controls(recipe: Recipe, dataset: Any, digest: str, where: Any) -> None:
+def write_controls(recipe: Recipe, dataset: Any, digest: str, where: Any, fmt: str = "zip") -> None:
     """ "Write the archive" (a job in a worker process) and its progress while it runs.
 
     The job is submitted with the recipe, the page's data and the fingerprint of what the page shows;
@@ -237,7 +303,7 @@ def write_controls(recipe: Recipe, dataset: Any, digest: str, where: Any) -> Non
         except WorkspaceError as exc:
             st.error(literal(exc), icon="⚠️")
             return
-        job = background.submit(key, KIND, export_config(recipe, data, digest))
+        job = background.submit(key, KIND, export_config(recipe, data, digest, fmt))
     if job is not None and (job.active or (job.status != "finished" and job.config.get("digest") == digest)):
         background.panel(key, job, "examples")  # a failure or a stop stays shown for what it was asked
 
@@ -249,16 +315,22 @@ def last_archive(kind: str) -> FinishedArchive | None:
         return None
     name, sha, meta = kept[-1]["name"], kept[-1]["sha256"], kept[-1]["meta"]
     return FinishedArchive(
-        meta["digest"], name, sha, int(meta["items"]), int(meta["size"]), float(meta["seconds"])
+        meta["digest"],
+        name,
+        sha,
+        int(meta["items"]),
+        int(meta["size"]),
+        float(meta["seconds"]),
+        meta.get("format", "zip"),  # archives written before the format choice were zips
     )
 
 
-def offer_archive(kind: str, digest: str) -> None:
+def offer_archive(kind: str, digest: str, fmt: str = "zip") -> None:
     """The download of the last archive, only while the page shows what it was made from."""
     last = last_archive(kind)
     if last is None:
         return
-    if last.digest != digest:
+    if last.digest != digest or last.fmt != fmt:
         st.info(STALE)
         return
     st.success(
@@ -272,7 +344,7 @@ def offer_archive(kind: str, digest: str) -> None:
         return
     with handle:
         st.download_button(
-            "Download the dataset (.zip)",
+            "Download the dataset (.zip)" if fmt == "zip" else "Download the dataset (Parquet, .zip)",
             handle,
             file_name=last.name,
             mime="application/zip",

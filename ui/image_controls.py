@@ -7,17 +7,18 @@ those keys. Uploaded files are kept in the workspace and decoded again after a r
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import streamlit as st
 
-from core.augment.image import FILL_MODES, INTERPOLATIONS, PRESETS, ImageAugConfig
+from core.augment.image import PRESETS, ImageAugConfig
 from core.data.image_io import LoadResult, load_files
 from core.data.images import PHOTOS, ImageDataset, summarize
 from core.data.sources import display_names, load_builtin_images, short_name
 from core.present.charts import class_count_figure
 from core.workspace.store import WorkspaceError
-from ui import workspace
+from ui import image_ops_controls, workspace
 from ui.common import (
     IMAGE_DATASET,
     IMAGE_UPLOAD_SIGNATURE,
@@ -228,23 +229,14 @@ def _apply_preset() -> None:
     st.session_state[PRESET] = None  # the box is an action, not a state: it shows its prompt again
 
 
-def _slider(where, field: str, label: str, high: float, step: float, help: str, low: float = 0.0) -> None:
-    where.slider(label, low, high, step=step, key=_key(field), persist_state=KEEP, help=help)
-
-
-def _number(
-    where, field: str, label: str, high: float, step: float, help: str, disabled: bool = False
-) -> None:
-    where.number_input(
-        label, 0.0, high, step=step, key=_key(field), persist_state=KEEP, help=help, disabled=disabled
-    )
-
-
 def config_controls() -> ImageAugConfig:
-    """Sidebar widgets for every ImageAugConfig field; returns the configuration they describe."""
+    """Sidebar widgets for every ImageAugConfig field, in groups; returns the configuration they describe."""
     if _key("rotation_range") not in st.session_state:
         set_fields(PREFIX, PRESETS[START_PRESET])
-    k = _key
+    for f in fields(ImageAugConfig):  # settings kept by an older version lack the steps added since
+        if _key(f.name) not in st.session_state:
+            value = getattr(ImageAugConfig(), f.name)
+            st.session_state[_key(f.name)] = value
     sb = st.sidebar
     sb.header("Augmentation")
     sb.selectbox(
@@ -256,55 +248,8 @@ def config_controls() -> ImageAugConfig:
         on_change=_apply_preset,
         help=f"Replaces every setting below. The page starts with {START_PRESET!r}.",
     )
-    _slider(
-        sb,
-        "rotation_range",
-        "Rotation range (±degrees)",
-        180.0,
-        1.0,
-        "Angle ~ U[-r, r]; positive turns content counter-clockwise.",
-    )
-    c1, c2 = sb.columns(2)
-    shift_help = "Below 1: a fraction of the size. 1 and above: pixels. Drawn from U[-s, s]. Moves content "
-    _number(c1, "width_shift_range", "Width shift", 10_000.0, 0.05, shift_help + "left/right.")
-    _number(c2, "height_shift_range", "Height shift", 10_000.0, 0.05, shift_help + "up/down.")
-    _slider(
-        sb, "shear_range", "Shear range (±degrees)", 80.0, 1.0, "Vertical lines lean by an angle ~ U[-s, s]."
-    )
-    _slider(
-        sb,
-        "zoom_range",
-        "Zoom range",
-        5.0,
-        0.01,
-        "x and y zoom drawn independently from [low, high]; above 1 enlarges the content.",
-        low=0.1,
-    )
-    sb.toggle(
-        "Horizontal flip", key=k("horizontal_flip"), persist_state=KEEP, help="Mirror left-right, p = 1/2."
-    )
-    sb.toggle("Vertical flip", key=k("vertical_flip"), persist_state=KEEP, help="Mirror top-bottom, p = 1/2.")
-    c1, c2 = sb.columns(2)
-    fill = c1.selectbox(
-        "Fill mode",
-        FILL_MODES,
-        key=k("fill_mode"),
-        persist_state=KEEP,
-        help="constant: cval; nearest: repeat the edge; reflect: mirror at the edge; wrap: tile the image.",
-    )
-    _number(c2, "cval", "cval", 255.0, 1.0, "Fill value for the constant mode.", disabled=fill != "constant")
-    _slider(
-        sb, "brightness_range", "Brightness range", 5.0, 0.01, "Multiplier ~ U[low, high]; (1, 1) is off."
-    )
-    _slider(
-        sb,
-        "channel_shift_range",
-        "Channel shift range",
-        255.0,
-        1.0,
-        "Each colour channel gets + U[-s, s], then is clipped to 0..255.",
-    )
-    sb.selectbox("Interpolation", INTERPOLATIONS, key=k("interpolation"), persist_state=KEEP)
+    for group in image_ops_controls.GROUPS:
+        group(sb)
     return ImageAugConfig(**read_fields(PREFIX, ImageAugConfig))
 
 

@@ -128,13 +128,29 @@ def load_model(
     return trainer, sig, {"labels": list(trainer.labels)}
 
 
+def _known(share: float | None) -> str:
+    return "no words" if share is None else f"{share:.0%}"
+
+
 def show_preview(job: Job, png: bytes | None = None) -> None:
-    """The job's latest preview: a few samples from fixed prompts."""
-    lines = job.progress.get("preview_text") or []
+    """The job's latest preview: a few samples from a fixed stream, and how many of their words are real."""
+    p = job.progress
+    lines = p.get("preview_text") or []
     if lines:
-        st.markdown("**Samples from fixed prompts**")
+        st.markdown("**Samples from a fixed random stream**")
     for line in lines:
         st.code(line, language=None)
+    if lines:
+        st.caption(
+            f"Words of these lines found in the training text: {_known(p.get('preview_known_words'))} "
+            "(real text scores near 100%, gibberish far less)."
+        )
+    val, unigram = p.get("val_bpc"), p.get("unigram_bpc")
+    if val is not None and unigram is not None:
+        st.caption(
+            f"Held-out text: {val:.2f} bits per character, against {unigram:.2f} for the unigram baseline "
+            "(letter frequencies alone); lower is better."
+        )
 
 
 def baselines(job: Job) -> dict[str, float] | None:
@@ -178,10 +194,25 @@ def sampling_controls(model: Model) -> None:
         new = text_samples(trainer, model.sha256, int(seed), int(n), settings)
     if not pool.add("text", model.sha256, model.name, int(seed), int(n), settings, new):
         return
-    novelty = trainer.novelty([item.text for item in new])
-    st.success(
-        f"Added {len(new)} lines to the synthetic pool. Novelty: {novelty:.0%} of them are not lines of the "
-        "training text."
-    )
+    texts = [item.text for item in new]
+    st.success(f"Added {len(new)} lines to the synthetic pool.")
+    quality_caption(trainer, texts)
     for item in new:
         st.code(item.text, language=None)
+
+
+def quality_caption(trainer: Any, texts: list[str]) -> None:
+    """Novelty beside what keeps it honest: real words and held-out bits per character."""
+    novelty, known = trainer.novelty(texts), trainer.known_word_share(texts)
+    val, unigram = trainer.last_val_bpc, trainer.unigram_bpc
+    held = (
+        f"held-out text {val:.2f} bits per character against the unigram baseline's {unigram:.2f}"
+        if val is not None and unigram == unigram
+        else "no held-out figure yet"
+    )
+    st.markdown(
+        f"**Novelty {novelty:.0%}**: the share of lines that are not lines of the training text. "
+        f"**Known words {_known(known)}**: the share of their words found in the training text; "
+        "gibberish is always novel, so novelty means something only when most words are real. "
+        f"The model: {held}."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import streamlit as st
@@ -325,8 +326,10 @@ def _apply_preset() -> None:
 
 def config_controls(wordnet_ok: bool) -> TextAugConfig:
     """Sidebar widgets for every TextAugConfig field; SR and RI drop out when WordNet is missing."""
-    if _key("alpha_sr") not in st.session_state:
-        set_fields(PREFIX, TextAugConfig())
+    default = TextAugConfig()
+    for f in fields(TextAugConfig):  # settings saved before a field existed take its default
+        value = getattr(default, f.name)
+        init(_key(f.name), list(value) if isinstance(value, tuple) else value)
     sb = st.sidebar
     sb.header("Augmentation")
     sizes = {
@@ -358,8 +361,17 @@ def config_controls(wordnet_ok: bool) -> TextAugConfig:
         ("alpha_rs", "RS: share of words swapped (alpha_rs)", "n swaps of two random words."),
         ("p_rd", "RD: probability of deleting a word (p_rd)", "Each word independently; never all of them."),
         ("punct_ratio", "PI: punctuation up to this share of words", "AEDA: 1 to ratio × words marks."),
+        ("alpha_noise", "Noise: share of words changed (alpha_noise)", _NOISE_HELP),
     ):
         sb.slider(label, 0.0, 1.0, step=0.01, key=_key(name), persist_state=KEEP, help=help)
+    sb.slider(
+        "Noise: characters changed per word, at most",
+        1,
+        10,
+        key=_key("chars_per_word"),
+        persist_state=KEEP,
+        help="KB, OCR, CI, CS, CW and CD change 1 to this many characters of each word they pick.",
+    )
     sb.slider("Variants per example (n_aug)", 1, 64, key=_key("n_aug"), persist_state=KEEP)
     sb.toggle(
         "Combine operations in each variant",
@@ -376,9 +388,10 @@ def config_controls(wordnet_ok: bool) -> TextAugConfig:
         accept_new_options=True,
         persist_state=KEEP,
         placeholder="Type a word and press Enter",
-        help="Never replaced, swapped or deleted. Negations are the usual ones: deleting "
-        "'not' flips a sentence's meaning.",
+        help="Never replaced, swapped, deleted or misspelt. Negations are the usual ones: deleting "
+        "'not' flips a sentence's meaning. Numbers, URLs, e-mail addresses and paths are never touched.",
     )
+    _filter_controls(sb)
     values = read_fields(PREFIX, TextAugConfig)
     chosen = tuple(ops or ())
     if not wordnet_ok:
@@ -388,6 +401,80 @@ def config_controls(wordnet_ok: bool) -> TextAugConfig:
         raise ConfigError(f"choose at least one operation under Operations in the sidebar{needs}.")
     values["operations"] = chosen
     return TextAugConfig(**values)
+
+
+_NOISE_HELP = (
+    "KB keyboard typos, OCR errors, CI/CS/CW/CD character insertion, substitution, swap and deletion, "
+    "SPL word splits, SPE common misspellings: n = max(1, round(alpha × words)) words each."
+)
+_FILTERS = (
+    (
+        "pos_filter",
+        "Part of speech",
+        "Only synonyms of the part of speech the word most likely has here "
+        "(WordNet's sense counts, the word's ending, the word before it): 'plants' stays a noun.",
+    ),
+    ("inflect", "Inflect", "The synonym takes the word's form: 'cars' → 'automobiles', 'ran' → 'escaped'."),
+    ("untagged_senses", "Senses never seen in WordNet's corpus", "Off: leave out senses with tag count 0."),
+    ("rarity_filter", "Leave out much rarer words", "By wordfreq's English frequencies."),
+    ("names_filter", "Leave out names and symbols", "'Oxygen' → 'O', 'water' → 'H2O'."),
+    (
+        "blocklist",
+        "Blocklist",
+        "Never an offensive or vulgar word (LDNOOBW's list, AugLab's additions "
+        "and WordNet's obscene, slur and disparaging senses), nor one of your blocked words.",
+    ),
+    ("multiword_sr", "SR: synonyms of several words", "'water' → 'body of water'."),
+    ("multiword_ri", "RI: insert synonyms of several words", ""),
+)
+
+
+def _filter_controls(sb) -> None:
+    """The synonym filters, each of which can be turned off to see WordNet's raw synonyms."""
+    with sb.expander("Synonym filters (SR, RI)"):
+        legacy = st.session_state.get(_key("legacy_draws"), False)
+        if legacy:
+            st.toggle(
+                "Draw as auglab.text_aug/1",
+                key=_key("legacy_draws"),
+                persist_state=KEEP,
+                help="This configuration was saved by an earlier AugLab: on, it makes the variants it made "
+                "then (synonyms as WordNet gives them, EDA's operations only). Off: the filters apply.",
+            )
+        st.caption(
+            "Each filter can be turned off to see WordNet's raw synonyms; hover over an edit to see "
+            "what was left out and why."
+        )
+        for name, label, help in _FILTERS:
+            st.toggle(label, key=_key(name), persist_state=KEEP, help=help or None, disabled=legacy)
+        st.slider(
+            "Senses used (0: all)",
+            0,
+            10,
+            key=_key("senses"),
+            persist_state=KEEP,
+            disabled=legacy,
+            help="WordNet lists a word's senses most frequent first.",
+        )
+        st.slider(
+            "Rarer by at most (zipf)",
+            0.0,
+            8.0,
+            step=0.25,
+            key=_key("max_rarer"),
+            persist_state=KEEP,
+            disabled=legacy,
+            help="1 zipf = 10 times rarer than the word it replaces.",
+        )
+        st.multiselect(
+            "Blocked words",
+            sorted(st.session_state[_key("blocked_words")]),
+            key=_key("blocked_words"),
+            accept_new_options=True,
+            persist_state=KEEP,
+            disabled=legacy,
+            placeholder="Type a word and press Enter",
+        )
 
 
 def seed_controls() -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """What the generator pages share: training jobs in worker processes, the live panel, and the model.
 
-Training runs as a job (``core.workspace.jobs``; kinds "train-gan" and "train-lstm", see
-``core.generators.jobs``) in a worker process that one :class:`~core.workspace.supervisor.Supervisor`
+Training runs as a job (``core.workspace.jobs``; kinds "train-gan" — a GAN or a VAE — and "train-lstm",
+see ``core.generators.jobs``) in a worker process that one :class:`~core.workspace.supervisor.Supervisor`
 per server starts. A page only submits the job, remembers its id in the workspace (key
 ``<kind>.job``), and polls the job's row in a fragment: so a reload, a restart of the server or another
 tab with the same ``?ws=`` link finds the run, still going. When a job ends with a checkpoint, that
@@ -37,7 +37,9 @@ from ui.common import KEEP, init, literal
 # other cores to them. A process-wide setting, so it is made here, by the app, never in core/.
 torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
 
-JOB_KINDS = {"gan": "train-gan", "lstm": "train-lstm"}
+JOB_KINDS = {"gan": "train-gan", "vae": "train-gan", "lstm": "train-lstm"}  # model kind -> job kind
+IMAGE_KINDS = ("gan", "vae")  # their jobs make a preview image
+POLL_EVERY_S = 2.0  # how often the live panel reads the job and redraws
 CHECKPOINT = "checkpoint"  # the workspace's artifact kind of checkpoints (jobs write them as well)
 
 
@@ -54,19 +56,17 @@ def device_caption() -> None:
 
 
 def budget_controls(prefix: str) -> JobLimits:
-    """Seconds or steps per run, in the sidebar."""
-    st.sidebar.header("Run")
-    by = st.sidebar.segmented_control(
+    """Seconds or steps per run, on one row above the Start button."""
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    by = c1.segmented_control(
         "Stop after", ["seconds", "steps"], key=init(f"{prefix}.budget_by", "seconds"), persist_state=KEEP
     )
     if by == "steps":
-        steps = st.sidebar.number_input(
+        steps = c2.number_input(
             "Steps", 10, 1_000_000, step=100, key=init(f"{prefix}.steps", 1000), persist_state=KEEP
         )
         return JobLimits(max_steps=int(steps), budget_s=None)
-    seconds = st.sidebar.slider(
-        "Seconds", 5, 600, step=5, key=init(f"{prefix}.seconds", 60), persist_state=KEEP
-    )
+    seconds = c2.slider("Seconds", 5, 600, step=5, key=init(f"{prefix}.seconds", 40), persist_state=KEEP)
     return JobLimits(budget_s=float(seconds))
 
 
@@ -141,7 +141,7 @@ def _adopt(db: Store, ws: str, kind: str, job: jobs.Job) -> None:
     if not sha or (isinstance(ref, dict) and ref.get("job") == job.id and ref.get("sha256") == sha):
         return
     steps = job.result.get("checkpoint_steps", 0)
-    name = f"{kind.upper()}, job {job.id}, step {steps:,}"
+    name = f"{kind.upper()}, job {job.id}, step {steps:,}"  # GAN, VAE or LSTM
     sig = signature(job.config.get("model") or {}, job.config["data"])
     db.set(ws, f"{kind}.model", {"sha256": sha, "name": name, "job": job.id, "signature": sig})
 
@@ -163,17 +163,18 @@ def run_buttons(
     kind: str,
     model_settings: dict[str, Any],
     data: Callable[[], dict[str, Any]],
-    limits: JobLimits,
     model: Model | None,
     job: jobs.Job | None,
 ) -> jobs.Job | None:
-    """Start / resume, stop and reset; returns the workspace's job of ``kind`` after the click.
+    """The run's budget, then Start / resume, stop and reset; returns the workspace's job of ``kind``.
 
     Args:
-        model_settings: The sidebar's settings (GANConfig / LSTMConfig as a dict).
+        kind: "gan", "vae" or "lstm".
+        model_settings: The sidebar's settings (GANConfig / VAEConfig / LSTMConfig as a dict).
         data: The job's data entry (raises AugLabError when the page's data cannot go to a worker).
         model: The workspace's model; Resume continues it when it was trained on these settings and data.
     """
+    limits = budget_controls(kind)
     db, ws = _store(), workspace.workspace_id()
     running = job is not None and job.active
     try:
@@ -186,7 +187,10 @@ def run_buttons(
     label = "Resume" if same and model.steps else "Start training"
     if c1.button(label, type="primary", disabled=running or spec is None, key=f"{kind}.start"):
         resume = {"sha256": model.sha256} if same else None
-        config = TrainJob(data=spec, model=model_settings, limits=limits, resume=resume).to_config()
+        generator = kind if kind == "vae" else None
+        config = TrainJob(
+            data=spec, model=model_settings, limits=limits, resume=resume, generator=generator
+        ).to_config()
         try:
             job_id = jobs.submit(db, ws, JOB_KINDS[kind], config)
             db.set(ws, f"{kind}.job", job_id)
@@ -239,10 +243,14 @@ def live_panel(
     baselines: Callable[[jobs.Job], dict[str, float] | None] = lambda job: None,
     y_title: str = "loss",
 ) -> None:
-    """Progress bar, loss curves and the latest preview; polls the job every second while it is active."""
+    """Progress bar, loss curves and the latest preview; polls the job every 2 s while it is active.
+
+    Every poll redraws the panel on the server and in the browser, on the cores the worker trains on;
+    every 2 s rather than every second halves that cost (the preview changes every 3 s anyway).
+    """
     was_active = job.active
 
-    @st.fragment(run_every=1.0 if was_active else None)
+    @st.fragment(run_every=POLL_EVERY_S if was_active else None)
     def panel() -> None:
         db, ws = _store(), workspace.workspace_id()
         now = jobs.get(db, job.id, ws) or job
@@ -263,7 +271,7 @@ def live_panel(
                 loss_figure(curves, baselines(now), y_title), width="stretch", key=f"{kind}.loss_curve"
             )
         with right:
-            show_preview(now, jobs.preview(db, now.id, ws) if kind == "gan" else None)
+            show_preview(now, jobs.preview(db, now.id, ws) if kind in IMAGE_KINDS else None)
         if was_active and not now.active:
             st.rerun()  # the run ended: redraw the whole page (buttons, model, quality, generation)
 
@@ -277,7 +285,7 @@ def checkpoint_section(kind: str, model: Model | None, data_key: str, loader: Lo
     """Download the model's checkpoint; upload one (kept in the workspace; refused by name when unusable).
 
     Args:
-        kind: "gan" or "lstm" (the checkpoint kind and the widget key prefix).
+        kind: "gan", "vae" or "lstm" (the checkpoint kind and the widget key prefix).
         model: The workspace's model, if any.
         data_key: What the page's data is (the cache key of the models loaded on it).
         loader: Builds the model from a file's bytes and name; raises AugLabError (naming the file).

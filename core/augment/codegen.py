@@ -1,28 +1,28 @@
-"""A configuration as Python code: AugLab's own API and the nearest torchvision and Keras calls.
+"""A configuration as Python code: AugLab's own API and the nearest torchvision, Keras and albumentations
+pipelines.
 
 The other libraries do not mean quite the same thing by the same words; each snippet lists what
-differs, so a user moving a pipeline between them knows what changes.
+differs, so a user moving a pipeline between them knows what changes. The image builders for the other
+libraries live in :mod:`core.augment.image.snippets`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from core.augment.image import ImageAugConfig
+from core.augment.image.snippets import Snippet, _num, albumentations_snippet, torchvision_snippet
+from core.augment.image.snippets_keras import keras3_snippet
 from core.augment.text import TextAugConfig
 
-
-@dataclass(frozen=True)
-class Snippet:
-    """Code for one library and the ways it differs from AugLab's semantics."""
-
-    library: str
-    code: str
-    differences: tuple[str, ...]
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
+__all__ = [
+    "Snippet",
+    "albumentations_snippet",
+    "auglab_snippet",
+    "keras3_snippet",
+    "keras_snippet",
+    "snippets",
+    "text_snippet",
+    "torchvision_snippet",
+]
 
 
 def auglab_snippet(config: ImageAugConfig, seed: int) -> Snippet:
@@ -43,74 +43,6 @@ for variant in range(4):
     print(params)
 '''
     return Snippet("AugLab", code, ())
-
-
-def torchvision_snippet(config: ImageAugConfig) -> Snippet:
-    """The nearest ``torchvision.transforms.v2`` pipeline."""
-    c = config
-    zlo, zhi = c.zoom_range
-    blo, bhi = c.brightness_range
-    steps = []
-    differences = []
-    affine = (
-        c.rotation_range
-        or c.width_shift_range
-        or c.height_shift_range
-        or c.shear_range
-        or (zlo, zhi) != (1, 1)
-    )
-    if affine:
-        tx, ty = c.width_shift_range, c.height_shift_range
-        if tx >= 1 or ty >= 1:
-            differences.append(
-                "translate takes fractions only: a shift given in pixels needs dividing by the image size."
-            )
-            tx, ty = (tx if tx < 1 else 0.0), (ty if ty < 1 else 0.0)
-        interp = "BILINEAR" if c.interpolation == "bilinear" else "NEAREST"
-        args = [f"degrees={_num(c.rotation_range)}"]
-        if tx or ty:
-            args.append(f"translate=({_num(tx)}, {_num(ty)})")
-        if (zlo, zhi) != (1, 1):
-            args.append(f"scale=({_num(zlo)}, {_num(zhi)})")
-        if c.shear_range:
-            args.append(f"shear=({_num(-c.shear_range)}, {_num(c.shear_range)})")
-        args += [f"interpolation=v2.InterpolationMode.{interp}", f"fill={_num(c.cval)}"]
-        steps.append(f"v2.RandomAffine({', '.join(args)})")
-        if (zlo, zhi) != (1, 1):
-            differences.append("scale is one factor for both axes; AugLab draws x and y zoom independently.")
-        if c.fill_mode != "constant":
-            differences.append(
-                f"RandomAffine fills with a constant only; fill_mode={c.fill_mode!r} has no equivalent."
-            )
-        if c.shear_range:
-            differences.append(
-                "shear angles follow torchvision's clockwise convention; the range is symmetric."
-            )
-    if c.horizontal_flip:
-        steps.append("v2.RandomHorizontalFlip(p=0.5)")
-    if c.vertical_flip:
-        steps.append("v2.RandomVerticalFlip(p=0.5)")
-    if (blo, bhi) != (1, 1):
-        steps.append(f"v2.ColorJitter(brightness=({_num(blo)}, {_num(bhi)}))")
-    if c.channel_shift_range:
-        differences.append(
-            "torchvision has no channel shift; ColorJitter(hue=...) is the nearest, and differs."
-        )
-    differences.append(
-        "Randomness comes from torch's global generator (torch.manual_seed), not from (seed, index, variant)."
-    )
-    body = ",\n    ".join(steps) if steps else "v2.Identity()"
-    code = f"""import torch
-from torchvision.transforms import v2
-
-transform = v2.Compose([
-    {body},
-])
-# torchvision draws from torch's global generator; this seeds it for the whole script.
-torch.random.manual_seed(0)
-out = transform(image)  # a uint8 tensor CxHxW or a PIL image
-"""
-    return Snippet("torchvision.transforms.v2", code, tuple(differences))
 
 
 def keras_snippet(config: ImageAugConfig) -> Snippet:
@@ -159,6 +91,15 @@ def keras_snippet(config: ImageAugConfig) -> Snippet:
     if c.interpolation == "nearest":
         differences.append("ImageDataGenerator always interpolates bilinearly (order 1).")
     differences.append("Keras warps each channel with scipy.ndimage: the same maths, several times slower.")
+    if (c.horizontal_flip and c.horizontal_flip_p != 0.5) or (c.vertical_flip and c.vertical_flip_p != 0.5):
+        differences.append(
+            "ImageDataGenerator mirrors with probability 1/2; AugLab's flip probabilities differ."
+        )
+    added = [name for name, on in c.on.items() if on and name != "any"]
+    if added:
+        differences.append(
+            f"ImageDataGenerator has no equivalent of {', '.join(added)}: see the Keras 3 layers above."
+        )
     body = ",\n    ".join(args)
     code = f"""from keras.preprocessing.image import ImageDataGenerator
 
@@ -171,27 +112,48 @@ out = datagen.random_transform(image, seed=0)  # image: HxWxC float array
 
 
 def snippets(config: ImageAugConfig, seed: int) -> list[Snippet]:
-    """AugLab's code first, then torchvision's and Keras' nearest equivalents."""
-    return [auglab_snippet(config, seed), torchvision_snippet(config), keras_snippet(config)]
+    """AugLab's code first, then the nearest torchvision, Keras 3, albumentations and (Keras 2)
+    ImageDataGenerator equivalents."""
+    return [
+        auglab_snippet(config, seed),
+        torchvision_snippet(config, seed),
+        keras3_snippet(config, seed),
+        albumentations_snippet(config, seed),
+        keras_snippet(config),
+    ]
 
 
 def text_snippet(config: TextAugConfig, seed: int) -> Snippet:
     """Code that reproduces the text preview exactly with ``core.augment.text``."""
-    code = f'''from core.augment.text import TextAugConfig, augment_text
+    code = f'''from core.augment.text import TextAugConfig, augment_variants
 
 config = TextAugConfig.from_json("""
 {config.to_json()}
 """)
 lines = open("examples.txt", encoding="utf-8").read().splitlines()
 for index, line in enumerate(lines):
-    for variant in range(config.n_aug):
-        text, edits = augment_text(line, config, seed={seed}, index=index, variant=variant)
+    # Variant v of line `index` depends only on (seed, index, v); augment_text(...) gives one variant.
+    for text, edits in augment_variants(line, config, seed={seed}, index=index):
         print(text, [(e.op, e.old, e.new) for e in edits])
 '''
-    differences = (
+    differences = [
         "The EDA reference code (eda.py) lower-cases the text and strips punctuation and digits first; "
         "AugLab keeps everything outside the edits as written.",
         "nlpaug's SynonymAug(aug_src='wordnet') and RandomWordAug(action='swap'|'delete') are the nearest "
         "single operations; they draw from Python's global random state, not from (seed, index, variant).",
-    )
-    return Snippet("AugLab", code, differences)
+    ]
+    if not config.legacy_draws and {"SR", "RI"} & set(config.operations):
+        differences.append(
+            'EDA and nlpaug take any lemma of any WordNet sense ("water" -> "piss"); AugLab\'s synonyms '
+            "keep the word's part of speech, its frequent senses and its form, and leave out much rarer "
+            "words, names and symbols and a blocklist of offensive words (each filter can be turned off)."
+        )
+    noise_ops = [op for op in config.operations if op in ("KB", "OCR", "CI", "CS", "CW", "CD", "SPL", "SPE")]
+    if noise_ops:
+        differences.append(
+            "nlpaug's KeyboardAug, OcrAug, RandomCharAug(action='insert'|'substitute'|'swap'|'delete'), "
+            "SplitAug and SpellingAug are the nearest to " + ", ".join(noise_ops) + "; AugLab leaves "
+            "numbers, URLs and protected words alone, changes ASCII words of 4 letters or more, and takes "
+            "its tables from core/augment/text/data/ (no download)."
+        )
+    return Snippet("AugLab", code, tuple(differences))

@@ -30,3 +30,14 @@ STOP_WORDS: frozenset[str] = frozenset(
     y you you'd you'll you're you've your yours yourself yourselves
     """.split()  # noqa: SIM905 (a word list reads best as prose)
 )
+
+# Prepositions and conjunctions that are not in STOP_WORDS, which WordNet knows only as other parts of
+# speech ("except" as a verb, "past" as a noun): auglab.text_aug/2 keeps SR and RI off them too
+# (STOP_WORDS itself is unchanged, so that auglab.text_aug/1 configurations draw as they did).
+FUNCTION_WORDS: frozenset[str] = frozenset(
+    """
+    across along although amongst among around behind beside besides beyond despite except near onto past
+    per since than though throughout till toward towards unless unlike versus via whereas whether whilst
+    within without
+    """.split()  # noqa: SIM905 (a word list reads best as prose)
+)

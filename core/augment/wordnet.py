@@ -12,6 +12,11 @@ WordNet loads once per process, on first use, under a lock (Streamlit serves ses
 Synonym lookups use the reader's lemma index and morphology, then read just the lemma names of each
 synset from the data files' bytes at the synset's offset: the same answer as building NLTK ``Synset``
 objects (``tests/augment/test_wordnet.py`` checks it against them), at a small fraction of the cost.
+
+For the synonym filters of :mod:`core.augment.text.synonyms` this module also reads, on first use,
+``index.sense`` (each sense's tag count: how often the sense was seen in WordNet's sense-tagged corpus;
+a lemma's senses are listed most frequent first), and the members of a usage domain such as
+"obscenity" (the ``-u`` pointers of the domain's synset).
 """
 
 from __future__ import annotations
@@ -106,7 +111,10 @@ def install_from_debian(source: Path = DEBIAN_DIR) -> bool:
 _lock = threading.Lock()
 _reader: Any = None
 _data: dict[str, bytes] = {}  # part of speech -> bytes of its data file (offsets are byte offsets)
+_sense_index: list[bytes] = []  # index.sense's bytes once read (sorted by sense key, bytewise)
 _POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+POS = tuple(_POS_FILES)  # WordNet's parts of speech: noun, verb, adjective (satellites too), adverb
+_SS_TYPE = {b"1": "n", b"2": "v", b"3": "a", b"4": "r", b"5": "a"}  # sense key digit -> pos (5: satellite)
 _MARKER = re.compile(r"\(.*\)$")  # an adjective's syntactic marker, e.g. galore(ip)
 
 
@@ -176,3 +184,88 @@ def synonyms(word: str) -> tuple[str, ...]:
     return tuple(
         sorted(name.replace("_", " ") for name in found if name.lower().replace("_", " ") not in same)
     )
+
+
+def base_forms(word: str, pos: str) -> tuple[str, ...]:
+    """WordNet's base forms of ``word`` (lower case) as part of speech ``pos`` ("n", "v", "a", "r"):
+    the lemmas its morphology (exception lists, then suffix rules) finds in the index, as NLTK's
+    ``wordnet.synsets`` finds them; empty when the word is not in WordNet as that part of speech."""
+    return tuple(reader()._morphy(word, pos))
+
+
+def lemma_names(pos: str, offset: int) -> list[str]:
+    """The lemma names of the synset at ``offset`` of part of speech ``pos``, as WordNet writes them
+    (underscores between words, capitals kept)."""
+    reader()
+    return _lemma_names(pos, offset)
+
+
+def _sense_bytes() -> bytes:
+    if not _sense_index:
+        with _lock:
+            if not _sense_index:
+                with reader().root.join("index.sense").open() as stream:
+                    _sense_index.append(stream.read())
+    return _sense_index[0]
+
+
+def _first_line_at_or_after(data: bytes, key: bytes) -> int:
+    """Byte offset of the first line of ``data`` (sorted lines) that is >= ``key``; len(data) if none."""
+    low, high = 0, len(data)
+    while (
+        low < high
+    ):  # invariant: lines starting before `low` are < key; the answer starts at or before `high`
+        mid = (low + high) // 2
+        start = data.rfind(b"\n", 0, mid) + 1
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if data[start:end] < key:
+            low = end + 1
+        else:
+            high = start
+    return low
+
+
+@lru_cache(maxsize=65_536)
+def sense_counts(lemma: str) -> dict[tuple[str, int], int]:
+    """Tag counts of every sense of ``lemma`` (lower case, underscores between words), by
+    ``(part of speech, synset offset)``, read from ``index.sense`` (senses never tagged count 0).
+
+    Raises:
+        WordNetMissing: WordNet is not installed.
+    """
+    data = _sense_bytes()
+    prefix = lemma.encode("utf-8", "replace") + b"%"
+    at = _first_line_at_or_after(data, prefix)
+    counts: dict[tuple[str, int], int] = {}
+    while at < len(data) and data.startswith(prefix, at):
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        key, offset, _number, count = data[at:end].split(b" ")
+        pos = _SS_TYPE[key[len(prefix) : len(prefix) + 1]]
+        counts[pos, int(offset)] = int(count)
+        at = end + 1
+    return counts
+
+
+def senses(lemma: str, pos: str) -> tuple[tuple[int, int], ...]:
+    """The senses of ``lemma`` as part of speech ``pos``, most frequent first (WordNet's order):
+    ``(synset offset, tag count)`` pairs; empty when the lemma has no such sense."""
+    offsets = reader()._lemma_pos_offset_map.get(lemma, {}).get(pos, ())
+    if not offsets:
+        return ()
+    counts = sense_counts(lemma)
+    return tuple((offset, counts.get((pos, offset), 0)) for offset in offsets)
+
+
+def usage_domain_synsets(domains: tuple[str, ...]) -> frozenset[tuple[str, int]]:
+    """``(part of speech, offset)`` of every synset WordNet files under one of the usage ``domains``
+    (synset names such as ``"obscenity.n.02"``): the ``-u`` pointers of each domain's synset. A sense,
+    not a word: "boy" is filed under disparagement in one sense only."""
+    wn = reader()
+    found: set[tuple[str, int]] = set()
+    for name in domains:
+        for member in wn.synset(name).in_usage_domains():
+            pos = "a" if member.pos() == "s" else member.pos()
+            found.add((pos, member.offset()))
+    return frozenset(found)

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 
 from core.augment import wordnet
-from core.augment.image import ImageAugConfig, augment
+from core.augment.image import PRESETS, ImageAugConfig, augment
 from core.data.image_io import LoadProblem, LoadResult, load_files
 from core.data.images import summarize
 from core.data.sources import BUILTINS, load_builtin_images, load_builtin_text
@@ -85,7 +85,16 @@ def cmd_augment(args: argparse.Namespace) -> int:
     if not 1 <= args.variants <= 10_000:
         print(f"error: --variants must be from 1 to 10000, got {args.variants}.", file=sys.stderr)
         return 2
-    config = ImageAugConfig.from_json(Path(args.config).read_text()) if args.config else ImageAugConfig()
+    if args.config and args.preset:
+        print("error: give --config or --preset, not both.", file=sys.stderr)
+        return 2
+    if args.preset and args.preset not in PRESETS:
+        print(f"error: no preset {args.preset!r}; the presets are: {', '.join(PRESETS)}.", file=sys.stderr)
+        return 2
+    if args.preset:
+        config = PRESETS[args.preset]
+    else:
+        config = ImageAugConfig.from_json(Path(args.config).read_text()) if args.config else ImageAugConfig()
     result = _load_inputs(args.inputs)
     _report_problems(result)
     if not result.images:
@@ -135,7 +144,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     inspect.set_defaults(func=cmd_inspect)
     aug = sub.add_parser("augment", help="write augmented variants of images as PNG")
     aug.add_argument("inputs", nargs="+", help="image files or .zip archives")
-    aug.add_argument("--config", help="JSON configuration saved from the Images page (default: no change)")
+    aug.add_argument(
+        "--config",
+        help="JSON configuration saved from the Images page (auglab.image_aug/1 or /2; default: no change); "
+        "every operation of the page (crops, colour, blur, noise, erasing, policies) applies",
+    )
+    aug.add_argument("--preset", help="a preset of the Images page by name instead, e.g. 'Mild, photos'")
     aug.add_argument("--seed", type=int, default=0, help="seed; variant v of image i depends on (seed, i, v)")
     aug.add_argument("--variants", type=int, default=4, help="variants per image (default 4)")
     aug.add_argument("--out", required=True, help="folder to write PNGs and params.jsonl into")

@@ -1,4 +1,5 @@
-"""``python -m core train-gan | sample-gan | train-lstm | sample-lstm``: the generator pages, headless.
+"""``python -m core train-gan | sample-gan | train-vae | sample-vae | train-lstm | sample-lstm``: the
+generator pages, headless.
 
 Data go through :mod:`core.data.sources` (``--data digits``, ``photos``, ``reviews``, ``sentences``,
 ``pydoc`` or a path), the defaults a dataset calls for and the GAN's held-out split come from core
@@ -175,7 +176,7 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
 
     from core.errors import ConfigError
     from core.generators.engine import TrainingRun
-    from core.generators.gan import MIN_HELD_OUT_IMAGES, evaluate_quality
+    from core.generators.gan import MIN_HELD_OUT_IMAGES
     from core.generators.jobs import gan_trainer, resume_gan_trainer
 
     # The same builders as the app's training jobs: the CLI and the page train the same model.
@@ -196,30 +197,92 @@ def cmd_train_gan(args: argparse.Namespace) -> int:
     _note(f"{config.arch} GAN, {config.image_size} px, {kind}: {len(data.images):,} training images{held}")
     _train(TrainingRun(trainer), _limits(args))
     if args.quality:
-        report = evaluate_quality(trainer, data)
-        _note(f"memorisation share: {report.memorisation.share:.3f} ({report.samples:,} samples)")
-        if report.tstr is not None:
-            _note(
-                f"TSTR accuracy: {report.tstr.accuracy_synthetic:.3f} "
-                f"(the same classifier on real images: {report.tstr.accuracy_real:.3f})"
-            )
+        _quality(trainer, data)
     _write_checkpoint(trainer.checkpoint(), args.out)
     return 0
 
 
-def cmd_sample_gan(args: argparse.Namespace) -> int:
+def _vae_config(args: argparse.Namespace, dataset):
+    """The VAE config of the flags; every flag left out takes what the data suggests (as on the page)."""
+    from core.generators.gan import suggested_settings
+    from core.generators.vae import VAEConfig
+
+    suggested = suggested_settings(dataset.images)
+    size = args.size if args.size is not None else suggested.vae_size
+    conditional = suggested.conditional if args.conditional is None else args.conditional
+    values = {
+        "image_size": size,
+        "channels": args.channels or suggested.channels,
+        "n_classes": len(dataset.classes) if conditional else 0,
+        "beta": args.beta,
+        "seed": args.seed,
+    }
+    if args.latent_dim is not None:
+        values["latent_dim"] = args.latent_dim
+    if args.held_out is not None:
+        values["held_out"] = args.held_out
+    return VAEConfig.dry_run(**values) if args.dry_run else VAEConfig(**values)
+
+
+def _quality(trainer, data) -> None:
+    from core.generators.gan import evaluate_quality
+
+    report = evaluate_quality(trainer, data)
+    _note(f"memorisation share: {report.memorisation.share:.3f} ({report.samples:,} samples)")
+    if report.tstr is not None:
+        _note(
+            f"TSTR accuracy: {report.tstr.accuracy_synthetic:.3f} "
+            f"(the same classifier on real images: {report.tstr.accuracy_real:.3f})"
+        )
+
+
+def cmd_train_vae(args: argparse.Namespace) -> int:
+    from core.data.sources import resolve_images
+
+    dataset = resolve_images([args.data], notify=lambda line: _note(line))  # before torch loads
+
+    from core.errors import ConfigError
+    from core.generators.engine import TrainingRun
+    from core.generators.gan import MIN_HELD_OUT_IMAGES
+    from core.generators.jobs import resume_image_trainer, vae_trainer
+
+    if args.resume:
+        trainer, data = resume_image_trainer(
+            _read_checkpoint(args.resume), args.resume, dataset.images, "vae"
+        )
+        config = trainer.config
+        _note(f"resuming {args.resume} with its own settings (step {trainer.steps_done})")
+    else:
+        config = _vae_config(args, dataset)
+        trainer, data = vae_trainer(dataset.images, config)
+    if args.quality and not data.has_held_out:
+        raise ConfigError(
+            f"--quality needs a held-out part, and {args.data} gives none (held_out {config.held_out:g}, "
+            f"{len(dataset.images):,} images; at least {MIN_HELD_OUT_IMAGES} are needed)."
+        )
+    kind = f"conditional on {len(data.classes)} classes" if config.conditional else "unconditional"
+    held = f", {len(data.held_out_images):,} held out" if data.has_held_out else ", none held out"
+    _note(f"VAE, {config.image_size} px, {kind}: {len(data.images):,} training images{held}")
+    _train(TrainingRun(trainer), _limits(args))
+    if args.quality:
+        _quality(trainer, data)
+    _write_checkpoint(trainer.checkpoint(), args.out)
+    return 0
+
+
+def _sample_images(args: argparse.Namespace, kind: str) -> int:
     import cv2
 
     from core.generators.pool import samples_from_checkpoint
 
     items = samples_from_checkpoint(
-        _read_checkpoint(args.checkpoint), args.checkpoint, "gan", args.seed, args.n
+        _read_checkpoint(args.checkpoint), args.checkpoint, (kind,), args.seed, args.n
     )
     out = Path(args.out)
     rows = []
     with _staged_folder(out) as stage:
         for item in items:
-            name = f"gan_{item.index:05d}.png"
+            name = f"{kind}_{item.index:05d}.png"
             pixels = item.array if item.array.ndim == 2 else cv2.cvtColor(item.array, cv2.COLOR_RGB2BGR)
             ok, encoded = cv2.imencode(".png", pixels)
             if not ok:
@@ -230,6 +293,14 @@ def cmd_sample_gan(args: argparse.Namespace) -> int:
         (stage / "samples.csv").write_bytes(_csv_bytes(header, rows))
     _note(f"wrote {len(items):,} images and samples.csv to {out}")
     return 0
+
+
+def cmd_sample_gan(args: argparse.Namespace) -> int:
+    return _sample_images(args, "gan")
+
+
+def cmd_sample_vae(args: argparse.Namespace) -> int:
+    return _sample_images(args, "vae")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +330,7 @@ def cmd_train_lstm(args: argparse.Namespace) -> int:
         values = {"level": args.level, "conditional": conditional, "seed": args.seed}
         config = LSTMConfig.dry_run(**values) if args.dry_run else LSTMConfig(**values)
         trainer = lstm_trainer(dataset.examples, config)
-    _note(f"unigram baseline: {trainer.unigram_bpc:.3f} bits per character")
+    _note(f"unigram baseline: {trainer.unigram_bpc:.3f} bits per character of the held-out text")
     _train(TrainingRun(trainer), _limits(args))
     _note(f"validation: {trainer.validate():.3f} bits per character")
     _write_checkpoint(trainer.checkpoint(), args.out)
@@ -289,7 +360,14 @@ def cmd_sample_lstm(args: argparse.Namespace) -> int:
         _write_file(Path(args.out), _csv_bytes(header, rows))
     for item in items:
         print(item.text)
-    _note(f"novelty: {trainer.novelty([item.text for item in items]):.0%} not in the training text")
+    texts = [item.text for item in items]
+    known = trainer.known_word_share(texts)
+    _note(f"novelty: {trainer.novelty(texts):.0%} not in the training text")
+    _note(
+        "known words: "
+        + ("none written" if known is None else f"{known:.0%} of the words are words of the training text")
+        + " (gibberish is novel too: read novelty beside this)"
+    )
     if args.out:
         _note(f"wrote {len(items):,} lines to {args.out}")
     return 0
@@ -300,7 +378,7 @@ def cmd_sample_lstm(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register the four generator commands on ``python -m core``'s sub-parsers."""
+    """Register the six generator commands on ``python -m core``'s sub-parsers."""
     from core.data.sources import builtin_names
 
     def budget(p: argparse.ArgumentParser) -> None:
@@ -318,7 +396,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     names = ", ".join(builtin_names("images"))
     g.add_argument("--data", default="digits", help=f"a built-in sample ({names}), an image or a .zip path")
     g.add_argument("--arch", choices=["mlp", "dcgan"], help="default: mlp for images up to 16 px, else dcgan")
-    g.add_argument("--size", type=int, help="image size in pixels (mlp: 8..64; dcgan: 32 or 64)")
+    g.add_argument("--size", type=int, help="image size in pixels (mlp: 8..64; dcgan: 16, 28, 32 or 64)")
     g.add_argument("--channels", type=int, choices=[1, 3], help="default: 1 when every image is grayscale")
     g.add_argument(
         "--conditional", action=flag, help="class-conditional (default: when every image is labelled)"
@@ -335,12 +413,30 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     budget(g)
     g.set_defaults(func=cmd_train_gan)
 
-    s = sub.add_parser("sample-gan", help="generate PNGs (per class when conditional) from a checkpoint")
-    s.add_argument("--checkpoint", required=True)
-    s.add_argument("--n", type=int, default=10, help="samples (per class when conditional)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", required=True, help="folder for the PNGs and samples.csv")
-    s.set_defaults(func=cmd_sample_gan)
+    v = sub.add_parser("train-vae", help="train a (conditional) VAE on images; writes a checkpoint")
+    v.add_argument("--data", default="digits", help=f"a built-in sample ({names}), an image or a .zip path")
+    v.add_argument(
+        "--size", type=int, help="image size in pixels: 8, 16, 28, 32 or 64 (default: from the data)"
+    )
+    v.add_argument("--channels", type=int, choices=[1, 3], help="default: 1 when every image is grayscale")
+    v.add_argument(
+        "--conditional", action=flag, help="class-conditional (default: when every image is labelled)"
+    )
+    v.add_argument("--latent-dim", type=int, help="length of the latent vector (default 16)")
+    v.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (default 1: the ELBO)")
+    v.add_argument("--held-out", type=float, help="share of each class kept out of training (default 0.2)")
+    v.add_argument("--quality", action="store_true", help="print the memorisation share and TSTR at the end")
+    budget(v)
+    v.set_defaults(func=cmd_train_vae)
+
+    for name, func in (("sample-gan", cmd_sample_gan), ("sample-vae", cmd_sample_vae)):
+        what = name.split("-")[1].upper()
+        s = sub.add_parser(name, help=f"generate PNGs (per class when conditional) from a {what} checkpoint")
+        s.add_argument("--checkpoint", required=True)
+        s.add_argument("--n", type=int, default=10, help="samples (per class when conditional)")
+        s.add_argument("--seed", type=int, default=0)
+        s.add_argument("--out", required=True, help="folder for the PNGs and samples.csv")
+        s.set_defaults(func=func)
 
     t = sub.add_parser("train-lstm", help="train an LSTM on text; writes a checkpoint")
     names = ", ".join(builtin_names("text"))

@@ -12,12 +12,14 @@ Job config (JSON)::
 
     {"recipe": {...},   # an auglab.recipe (core.dataset.recipe.Recipe.to_dict)
      "data": {...},     # core.data.inputs.DataSpec: {"builtin": "digits"} or {"files": [...], ...}
-     "digest": "<hex>"} # export_digest of recipe, originals and pool, as the page computed it
+     "digest": "<hex>", # export_digest of recipe, originals and pool, as the page computed it
+     "format": "zip"}   # "zip" (ImageFolder / CSV + JSONL) or "parquet" (the sharded Parquet folder,
+                        # zipped: core.dataset.sharded.export_parquet_zip); left out: "zip"
 
 Progress: ``done``, ``total``, ``fraction``, ``elapsed_s``, ``eta_s``, ``message``, ``notices``.
 Result: ``archive`` (sha256 of the zip in the workspace), ``name``, ``digest``, ``items``, ``size``
-(bytes), ``seconds``; the archive is also the workspace's artifact ``export.images`` / ``export.text``,
-replacing the one before (one archive per kind is kept).
+(bytes), ``seconds``, ``format``; the archive is also the workspace's artifact ``export.images`` /
+``export.text``, replacing the one before (one archive per kind is kept).
 """
 
 from __future__ import annotations
@@ -37,8 +39,24 @@ from core.errors import ConfigError
 from core.workspace.worker import JobContext, Outcome
 
 KIND = "export"
+KEYS = {"recipe", "data", "digest", "format"}
 REPORT_EVERY_S = 0.5  # progress written this often; also how often a stop request is looked for
 ARCHIVE_NAMES = {"images": "auglab_images.zip", "text": "auglab_text.zip"}
+FORMATS = ("zip", "parquet")
+PARQUET_NAMES = {"images": "auglab_images_parquet.zip", "text": "auglab_text_parquet.zip"}
+NO_PARQUET = (
+    "Parquet exports need pyarrow, which this installation lacks: install AugLab's scale extra "
+    "(pip install -e '.[scale]') and restart the app, or write the zip."
+)
+
+
+def parquet_available() -> bool:
+    """Whether this installation can write Parquet (pyarrow, from the ``scale`` extra, is installed)."""
+    from importlib.util import find_spec
+
+    return find_spec("pyarrow") is not None
+
+
 MAX_NOTICES = 20
 
 
@@ -47,8 +65,10 @@ def artifact_kind(kind: str) -> str:
     return f"export.{kind}"
 
 
-def export_config(recipe: Recipe, data: DataSpec | dict[str, Any], digest: str) -> dict[str, Any]:
-    """The JSON-ready config of an export job."""
+def export_config(
+    recipe: Recipe, data: DataSpec | dict[str, Any], digest: str, fmt: str = "zip"
+) -> dict[str, Any]:
+    """The JSON-ready config of an export job (``fmt``: one of :data:`FORMATS`)."""
     spec = data if isinstance(data, DataSpec) else from_mapping(DataSpec, data, "export's data")
     return {
         "recipe": recipe.to_dict(),
@@ -60,6 +80,7 @@ def export_config(recipe: Recipe, data: DataSpec | dict[str, Any], digest: str) 
             "header": spec.header,
         },
         "digest": digest,
+        "format": fmt,
     }
 
 
@@ -78,8 +99,13 @@ def _checkpoint_name(ctx: JobContext, sha256: str) -> str:
 def run_export_job(ctx: JobContext) -> Outcome:
     """Handler of "export" jobs (see the module docstring)."""
     config = ctx.config
-    if not isinstance(config, dict) or set(config) != {"recipe", "data", "digest"}:
-        raise ConfigError('An export job needs exactly "recipe", "data" and "digest".')
+    if not isinstance(config, dict) or not {"recipe", "data", "digest"} <= set(config) <= KEYS:
+        raise ConfigError('An export job needs "recipe", "data", "digest" and at most "format".')
+    fmt = config.get("format", "zip")
+    if fmt not in FORMATS:
+        raise ConfigError(f"Unknown export format {fmt!r}; choose {' or '.join(FORMATS)}.")
+    if fmt == "parquet" and not parquet_available():
+        raise ConfigError(NO_PARQUET)
     recipe = Recipe.from_dict(config["recipe"])
     data = from_mapping(DataSpec, config["data"], "export's data")
     with ctx.busy("Loading the originals…"):
@@ -120,11 +146,17 @@ def run_export_job(ctx: JobContext) -> Outcome:
         if ctx.report({**report, "elapsed_s": elapsed, "eta_s": eta}):
             raise _Stopped
 
-    write = export_images if recipe.kind == "images" else export_text
     with tempfile.TemporaryDirectory(prefix="auglab-export-") as folder:
-        out = Path(folder) / ARCHIVE_NAMES[recipe.kind]
         try:
-            summary = write(the_plan, originals, synthetic, recipe, out, progress, extra)
+            if fmt == "parquet":
+                from core.dataset.sharded import export_parquet_zip
+
+                out = Path(folder) / PARQUET_NAMES[recipe.kind]
+                summary = export_parquet_zip(recipe, originals, synthetic, out, progress, extra)
+            else:
+                write = export_images if recipe.kind == "images" else export_text
+                out = Path(folder) / ARCHIVE_NAMES[recipe.kind]
+                summary = write(the_plan, originals, synthetic, recipe, out, progress, extra)
         except _Stopped:
             return Outcome("stopped", "Stopped: no archive was written.")
         payload = out.read_bytes()
@@ -136,6 +168,7 @@ def run_export_job(ctx: JobContext) -> Outcome:
         "items": summary.items,
         "size": len(payload),
         "seconds": summary.seconds,
+        "format": fmt,
     }
     ctx.store.add_artifact(ctx.ws, kind, out.name, sha, meta)
     for artifact in earlier:  # only the last archive of each kind is kept

@@ -23,6 +23,7 @@ from typing import Any
 
 from core.data.labels import UNLABELLED
 from core.data.split import apportion, label_order, stratified_split
+from core.dataset.mixing import MixSpec, assign_mixes
 from core.dataset.recipe import SOURCES, SPLITS, Recipe
 from core.errors import ConfigError
 
@@ -45,6 +46,8 @@ class PlannedItem:
         variant: The augmentation variant (augmented items only).
         synthetic_index: Position in the synthetic pool (synthetic items only).
         name: File name (images) or row id, stable for the same recipe and labels.
+        mix: How an augmented image is mixed with another (:class:`core.dataset.mixing.MixSpec`), or
+            None; a mixed item's ``label`` is its majority label.
     """
 
     split: str
@@ -54,6 +57,7 @@ class PlannedItem:
     variant: int | None
     synthetic_index: int | None
     name: str
+    mix: MixSpec | None = None
 
 
 def class_key(label: Label) -> str:
@@ -185,6 +189,8 @@ def plan(
            and/or unused synthetic samples of that class.
         5. Cap: remove synthetic items, then augmented ones, from the classes that have the most,
            latest-added first, until the total is at most ``max_total``.
+        6. Mixing (images): each augmented item is mixed with probability ``mixing_p``
+           (:func:`core.dataset.mixing.assign_mixes`) and moves to the class of its majority label.
 
     Args:
         recipe: The recipe.
@@ -265,7 +271,12 @@ def plan(
                     group[label] = group[label][: len(group[label]) - n]
                 excess -= n
 
-    return _ordered(recipe.kind, labels, splits, augmented, synthetic, len(pool), notes)
+    # 6. Mixing: after the cap, so the counts the recipe asked for stand; mixed items change class only.
+    train = [i for members in train_of.values() for i in members]
+    mixes = assign_mixes(
+        recipe.seed, recipe.mixing, recipe.mixing_p, recipe.mixing_alpha, augmented, labels, train
+    )
+    return _ordered(recipe.kind, labels, splits, augmented, synthetic, len(pool), notes, mixes)
 
 
 def _balance(
@@ -321,12 +332,14 @@ def _ordered(
     synthetic: dict[Label, list[int]],
     pool_size: int,
     notes: list[str],
+    mixes: dict[tuple[int, int], MixSpec] | None = None,
 ) -> Plan:
     """The plan's items in order: split, class, source, then index (and variant)."""
     originals: dict[tuple[str, Label], list[int]] = {}
     for index, (label, split) in enumerate(zip(labels, splits, strict=True)):
         originals.setdefault((split, label), []).append(index)
     items: list[PlannedItem] = []
+    mixed = mixes or {}
     all_labels = set(labels) | set(synthetic)
     digits = max(6, len(str(max(len(labels), pool_size))))
     ext = ".png" if kind == "images" else ""
@@ -338,10 +351,12 @@ def _ordered(
             )
             if split != "train":
                 continue
-            items.extend(
-                PlannedItem(split, label, "augmented", i, v, None, f"{i:0{digits}d}_v{v}{ext}")
-                for i, v in sorted(augmented.get(label, []))
-            )
+            for i, v in sorted(augmented.get(label, [])):
+                mix = mixed.get((i, v))
+                # A mixed image's name holds both parents.
+                tail = "" if mix is None else f"_{mix.kind}{mix.partner:0{digits}d}"
+                name = f"{i:0{digits}d}_v{v}{tail}{ext}"
+                items.append(PlannedItem(split, label, "augmented", i, v, None, name, mix))
             items.extend(
                 PlannedItem(split, label, "synthetic", None, None, j, f"syn_{j:0{digits}d}{ext}")
                 for j in sorted(synthetic.get(label, []))

@@ -8,7 +8,8 @@ call that filled the synthetic pool, which ``python -m core export`` repeats.
 Format versions (the ``"format"`` line of ``recipe.json``):
 
 - ``auglab.recipe/3`` (this version): as version 2, with the image and text operations added since
-  (each off by default) and the text synonym filters.
+  (each off by default), the text synonym filters, and MixUp / CutMix of augmented train images
+  (``mixing``, off by default).
 - ``auglab.recipe/2``: read as before. Its new settings take their defaults, which are off, and a text
   augmentation that names no format of its own is read as ``auglab.text_aug/1`` (the synonyms as
   WordNet gives them), so the archive it rebuilds is the one version 2 made.
@@ -38,6 +39,7 @@ KINDS = ("images", "text")
 BALANCE = ("none", "augmented", "synthetic", "both")
 SPLITS = ("train", "val", "test")  # the training part first, as core.data.split expects
 SOURCES = ("original", "augmented", "synthetic")
+MIXES = ("none", "mixup", "cutmix", "both")  # MixUp / CutMix of augmented train images (core.dataset.mixing)
 MAX_VARIANTS = 10_000  # per original; a typo such as 1e9 should be refused, not planned
 MAX_SYNTHETIC_N = 10**6  # samples of one generator call
 
@@ -128,6 +130,9 @@ class Recipe:
     max_total: int | None = None  # cap on the number of examples in all splits; None: no cap
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, val, test fractions; sum 1
     synthetic: tuple[SyntheticSource, ...] = ()  # generator calls the CLI can repeat
+    mixing: str = "none"  # images: "mixup", "cutmix" or "both" mixes augmented train images (off: "none")
+    mixing_p: float = 0.5  # the chance that an augmented train image is mixed
+    mixing_alpha: float = 1.0  # lambda ~ Beta(alpha, alpha), as torchvision's MixUp and CutMix
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)
@@ -154,6 +159,12 @@ class Recipe:
             object.__setattr__(self, "max_total", check_int("max_total", self.max_total, 0))
         object.__setattr__(self, "split", _fractions(self.split))
         object.__setattr__(self, "synthetic", check_synthetic_sources(self.synthetic))
+        check_choice("mixing", self.mixing, MIXES)
+        object.__setattr__(self, "mixing_p", check_float("mixing_p", self.mixing_p, 0.0, 1.0))
+        alpha = check_float("mixing_alpha", self.mixing_alpha, 0.0, 100.0, low_open=True)
+        object.__setattr__(self, "mixing_alpha", alpha)
+        if self.kind == "text" and self.mixing != "none":
+            raise ConfigError('mixing is for images; set it to "none" for a text recipe.')
 
     def aug_config(self) -> Any:
         """The augmentation as an ``ImageAugConfig`` (images) or ``TextAugConfig`` (text)."""
@@ -182,6 +193,9 @@ class Recipe:
             "max_total": self.max_total,
             "split": self.fractions,
             "synthetic": [s.to_dict() for s in self.synthetic],
+            "mixing": self.mixing,
+            "mixing_p": self.mixing_p,
+            "mixing_alpha": self.mixing_alpha,
         }
 
     def to_json(self) -> str:
@@ -290,6 +304,7 @@ def _fractions(value: Any) -> tuple[float, float, float]:
 __all__ = [
     "BALANCE",
     "KINDS",
+    "MIXES",
     "OLD_FORMAT_ADVICE",
     "RECIPE_FORMAT",
     "SOURCES",

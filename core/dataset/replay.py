@@ -104,7 +104,7 @@ def regenerate_synthetic(
 def samples_from_sources(
     kind: str, sources: Sequence[SyntheticSource], notify: Notify, archive: Path | None = None
 ) -> tuple[list[Any], dict[str, bytes]]:
-    """Samples of generator ``sources`` (images: GAN checkpoints; text: LSTM checkpoints), in order.
+    """Samples of generator ``sources`` (images: GAN or VAE checkpoints; text: LSTM checkpoints), in order.
 
     What :func:`regenerate_synthetic` does for an export recipe, for any recipe that lists
     :class:`SyntheticSource` entries (the experiment recipe too).

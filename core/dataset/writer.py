@@ -36,7 +36,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 
 from core.dataset.csv_cells import RISKY_STARTS, escape_cell
-from core.dataset.plan import Plan
+from core.dataset.plan import Plan, PlannedItem
 from core.dataset.recipe import Recipe
 from core.errors import ConfigError
 
@@ -192,6 +192,17 @@ _USER_COLUMNS = tuple(MANIFEST_COLUMNS.index(c) for c in ("label", "params", "or
 _RISKY_FIRST = frozenset(RISKY_STARTS + "'")  # a cell starting with anything else is never changed
 
 
+def manifest_cells(row: dict[str, Any]) -> list[Any]:
+    """A manifest row (a render's row) as the cells of one ``manifest.csv`` line, in column order:
+    None as empty, user text neutralised for spreadsheets."""
+    cells = ["" if (v := row.get(c)) is None else v for c in MANIFEST_COLUMNS]
+    for i in _USER_COLUMNS:  # per image: one look at the first character of three cells
+        value = cells[i]
+        if value.__class__ is str and value[:1] in _RISKY_FIRST:
+            cells[i] = escape_cell(value)
+    return cells
+
+
 class _Manifest:
     """Manifest rows, written as CSV to a spool file as they come."""
 
@@ -202,12 +213,7 @@ class _Manifest:
         self.writer.writerow(MANIFEST_COLUMNS)
 
     def add(self, **row: Any) -> None:
-        cells = ["" if (v := row.get(c)) is None else v for c in MANIFEST_COLUMNS]
-        for i in _USER_COLUMNS:  # per image: one look at the first character of three cells
-            value = cells[i]
-            if value.__class__ is str and value[:1] in _RISKY_FIRST:
-                cells[i] = escape_cell(value)
-        self.writer.writerow(cells)
+        self.writer.writerow(manifest_cells(row))
 
     def close(self) -> None:
         self.text.close()  # closes the spool too
@@ -268,25 +274,10 @@ def encode_png(image: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-_PARAM_FIELDS: tuple[str, ...] = ()
-
-
 def _params(params: Any) -> dict[str, Any]:
-    """``AffineParams.to_dict()`` (4 decimals; tuples as lists), without its per-call ``fields()``
-    lookup, which costs more than the rest of an export's own work per image."""
-    global _PARAM_FIELDS
-    if not _PARAM_FIELDS:
-        _PARAM_FIELDS = tuple(f.name for f in fields(params))
-    out: dict[str, Any] = {}
-    for name in _PARAM_FIELDS:
-        value = getattr(params, name)
-        if isinstance(value, tuple):
-            out[name] = [round(v, 4) for v in value]
-        elif isinstance(value, float):
-            out[name] = round(value, 4)
-        else:
-            out[name] = value
-    return out
+    """The manifest's ``params`` of an augmented variant: ``ImageParams.to_dict()`` (4 decimals, tuples as
+    lists, the steps added after Keras' settings only when they ran)."""
+    return params.to_dict()
 
 
 OriginalImages = Sequence[Any] | Callable[[int], np.ndarray]
@@ -303,6 +294,54 @@ def _original_getter(originals: OriginalImages) -> tuple[Callable[[int], np.ndar
         return str(getattr(originals[i], "name", ""))
 
     return array, name
+
+
+Render = Callable[[PlannedItem], tuple[Any, dict[str, Any]]]
+
+
+def image_renderer(plan: Plan, originals: OriginalImages, synthetic: Sequence[Any], recipe: Recipe) -> Render:
+    """``render(item) -> (png_bytes, manifest_row)``: one planned image computed and encoded.
+
+    Every image writer calls it (this zip, :mod:`core.dataset.parquet`'s shards and
+    :mod:`core.dataset.folder`'s directory), so every format and engine holds the same bytes per item. The row
+    has the manifest's columns, ``path`` (the item's path in the archive) included; a column that does
+    not apply is left out. Consecutive items of the same original fetch it once.
+
+    Args:
+        plan, originals, synthetic, recipe: As :func:`export_images`.
+    """
+    from core.dataset.mixing import augmented_item
+
+    config = recipe.aug_config()
+    get_array, get_name = _original_getter(originals)
+    cached: list[Any] = [None, None]  # (parent index, its array)
+
+    def render(item: PlannedItem) -> tuple[bytes, dict[str, Any]]:
+        row: dict[str, Any] = {"params": "{}"}
+        if item.source == "synthetic":
+            sample = synthetic[item.synthetic_index]
+            image = np.asarray(sample.array)
+            row.update(_synthetic_row(sample, "gan"))
+        else:
+            if cached[0] != item.parent or cached[1] is None:
+                cached[:] = [item.parent, np.asarray(get_array(item.parent))]
+            image = cached[1]
+            row.update(parent_id=item.parent, origin=get_name(item.parent))
+            if item.source == "augmented":
+                # The variant, mixed with another train image when the plan says so (core.dataset.mixing).
+                image, params = augmented_item(item, image, get_array, config, recipe.seed)
+                row.update(variant=item.variant, params=_json(params), seed=recipe.seed)
+        data = encode_png(image)
+        row.update(
+            path=plan.path(item),
+            split=item.split,
+            label=item.label,
+            source=item.source,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return data, row
+
+    return render
 
 
 def export_images(
@@ -333,45 +372,20 @@ def export_images(
     Raises:
         ConfigError: The plan is not an image plan, or the destination cannot hold a file.
     """
-    from core.augment.image import augment
-
     if plan.kind != "images" or recipe.kind != "images":
         raise ConfigError("export_images needs an image recipe and plan; use export_text for text.")
     start = time.perf_counter()
-    config = recipe.aug_config()
-    get_array, get_name = _original_getter(originals)
+    render = image_renderer(plan, originals, synthetic, recipe)
     total = len(plan.items)
     manifest = _Manifest()
-    cached: tuple[int, np.ndarray] | None = None
     try:
         with _atomic_zip(out_path) as zf:
             _write_member(zf, "recipe.json", recipe.to_json().encode("utf-8") + b"\n")
             _tick(progress, 0, total)
             for done, item in enumerate(plan.items, 1):
-                row: dict[str, Any] = {"params": "{}"}
-                if item.source == "synthetic":
-                    sample = synthetic[item.synthetic_index]
-                    image = np.asarray(sample.array)
-                    row.update(_synthetic_row(sample, "gan"))
-                else:
-                    if cached is None or cached[0] != item.parent:
-                        cached = (item.parent, np.asarray(get_array(item.parent)))
-                    image = cached[1]
-                    row.update(parent_id=item.parent, origin=get_name(item.parent))
-                    if item.source == "augmented":
-                        image, params = augment(image, config, recipe.seed, item.parent, item.variant)
-                        row.update(variant=item.variant, params=_json(_params(params)), seed=recipe.seed)
-                data = encode_png(image)
-                path = plan.path(item)
-                _write_stored(zf, path, data)
-                manifest.add(
-                    path=path,
-                    split=item.split,
-                    label=item.label,
-                    source=item.source,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    **row,
-                )
+                data, row = render(item)
+                _write_stored(zf, row["path"], data)
+                manifest.add(**row)
                 _tick(progress, done, total)
             manifest.text.flush()
             _copy_member(zf, "manifest.csv", manifest.spool)
@@ -388,6 +402,44 @@ def export_images(
 def _edit(edit: Any) -> dict[str, Any]:
     """An Edit as a plain dict (dataclasses.asdict deep-copies, at several times the cost)."""
     return {"op": edit.op, "position": edit.position, "old": edit.old, "new": edit.new}
+
+
+def text_renderer(plan: Plan, originals: Sequence[Any], synthetic: Sequence[Any], recipe: Recipe) -> Render:
+    """``render(item) -> (text, manifest_row)``: one planned text row made, as :func:`image_renderer`.
+
+    The row's ``path`` is the row id, its ``sha256`` that of the text's UTF-8 bytes.
+
+    Args:
+        plan, originals, synthetic, recipe: As :func:`export_text`.
+    """
+    from core.augment.text import augment_text
+
+    config = recipe.aug_config()
+
+    def render(item: PlannedItem) -> tuple[str, dict[str, Any]]:
+        row: dict[str, Any] = {"params": "[]" if item.source == "augmented" else "{}"}
+        if item.source == "synthetic":
+            sample = synthetic[item.synthetic_index]
+            text = sample.text
+            row.update(_synthetic_row(sample, "lstm"))
+            row["params"] = _json(getattr(sample, "settings", {}) or {})
+        else:
+            example = originals[item.parent]
+            text = example.text
+            row.update(parent_id=item.parent, origin=getattr(example, "origin", ""))
+            if item.source == "augmented":
+                text, edits = augment_text(text, config, recipe.seed, item.parent, item.variant)
+                row.update(variant=item.variant, params=_json([_edit(e) for e in edits]), seed=recipe.seed)
+        row.update(
+            path=item.name,
+            split=item.split,
+            label=item.label,
+            source=item.source,
+            sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        )
+        return text, row
+
+    return render
 
 
 def export_text(
@@ -423,12 +475,10 @@ def export_text(
         ConfigError: The plan is not a text plan, or the destination cannot hold a file.
         core.augment.wordnet.WordNetMissing: The augmentation uses synonyms and WordNet is not installed.
     """
-    from core.augment.text import augment_text
-
     if plan.kind != "text" or recipe.kind != "text":
         raise ConfigError("export_text needs a text recipe and plan; use export_images for images.")
     start = time.perf_counter()
-    config = recipe.aug_config()
+    render = text_renderer(plan, originals, synthetic, recipe)
     total = len(plan.items)
     manifest = _Manifest()
     jsonl = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
@@ -443,23 +493,7 @@ def export_text(
                 writer = csv.writer(text_out, lineterminator="\r\n")
                 writer.writerow(TEXT_COLUMNS)
                 for done, item in enumerate(plan.items, 1):
-                    row: dict[str, Any] = {"params": "[]" if item.source == "augmented" else "{}"}
-                    if item.source == "synthetic":
-                        sample = synthetic[item.synthetic_index]
-                        text = sample.text
-                        row.update(_synthetic_row(sample, "lstm"))
-                        row["params"] = _json(getattr(sample, "settings", {}) or {})
-                    else:
-                        example = originals[item.parent]
-                        text = example.text
-                        row.update(parent_id=item.parent, origin=getattr(example, "origin", ""))
-                        if item.source == "augmented":
-                            text, edits = augment_text(text, config, recipe.seed, item.parent, item.variant)
-                            row.update(
-                                variant=item.variant,
-                                params=_json([_edit(e) for e in edits]),
-                                seed=recipe.seed,
-                            )
+                    text, row = render(item)
                     writer.writerow(
                         [item.name, escape_cell(text), _cell(item.label), item.split, item.source]
                     )
@@ -471,14 +505,7 @@ def export_text(
                         "source": item.source,
                     }
                     jsonl.write(_json_line(record).encode("utf-8", "surrogatepass") + b"\n")
-                    manifest.add(
-                        path=item.name,
-                        split=item.split,
-                        label=item.label,
-                        source=item.source,
-                        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-                        **row,
-                    )
+                    manifest.add(**row)
                     _tick(progress, done, total)
                 text_out.flush()
                 text_out.detach()  # the member is closed by its own context manager

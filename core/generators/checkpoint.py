@@ -1,6 +1,6 @@
 """Checkpoints: plain dicts of tensors and JSON-like values, saved with torch and loaded safely.
 
-A checkpoint is ``{"kind": "gan" | "lstm", "format_version": 2, "model": state_dict, "config": {...},
+A checkpoint is ``{"kind": "gan" | "vae" | "lstm", "format_version": 3, "model": state_dict, "config": {...},
 "classes" or "vocab": [...], "optimizer": ..., "steps": int, ..., "digest": sha256}``, never a pickled
 module, and is always read with ``torch.load(weights_only=True)``: a file from the internet cannot run
 code here. ``digest`` (:func:`payload_digest`) covers every other entry, because torch's zip reader does
@@ -13,6 +13,10 @@ Format versions:
     1. AugLab before issue 8 (own seeding per model, "integrity" / "digest" keys).
     2. Every random stream comes from :mod:`core.seeding`, so a checkpoint's training state and samples
        differ from version 1's for the same seed; one ``digest`` key.
+    3. Issue 13: the GAN keeps an averaged generator (``generator_ema``) and samples from it, and its
+       convolutional networks changed (16 to 64 px, a projection discriminator); the LSTM validates on a
+       time schedule (``val_every_s``) and its defaults are smaller; the VAE (kind ``"vae"``) is new.
+       A version-2 file would load into other networks or sample differently.
 """
 
 from __future__ import annotations
@@ -27,9 +31,15 @@ import torch
 
 from core.errors import AugLabError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DIGEST_KEY = "digest"
-_KIND_NAMES = {"gan": "a GAN checkpoint", "lstm": "an LSTM checkpoint"}
+_KIND_NAMES = {"gan": "a GAN checkpoint", "vae": "a VAE checkpoint", "lstm": "an LSTM checkpoint"}
+# Why a file of an older format cannot be used, by version: the first sentence of the refusal.
+_OLDER = {
+    1: "whose random streams differ, so it would not resume or sample the same",
+    2: "whose GAN samples from an averaged generator and whose networks and LSTM settings changed, so it "
+    "would not load or sample the same",
+}
 
 
 class CheckpointError(AugLabError):
@@ -93,13 +103,18 @@ def to_cpu(value: Any) -> Any:
     return value
 
 
-def check_payload(payload: Any, name: str, kind: str) -> dict[str, Any]:
+def _kinds_text(kinds: tuple[str, ...]) -> str:
+    names = [f"{_KIND_NAMES.get(k, k)} ({k!r})" for k in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def check_payload(payload: Any, name: str, kind: str | tuple[str, ...]) -> dict[str, Any]:
     """Check that ``payload`` is an unaltered AugLab ``kind`` checkpoint of this format version.
 
     Args:
         payload: What ``torch.load`` returned.
         name: The file's name, for messages.
-        kind: ``"gan"`` or ``"lstm"``.
+        kind: ``"gan"``, ``"vae"`` or ``"lstm"``, or a tuple of the kinds that will do.
 
     Returns:
         ``payload``.
@@ -109,16 +124,18 @@ def check_payload(payload: Any, name: str, kind: str) -> dict[str, Any]:
     """
     if not isinstance(payload, dict) or "kind" not in payload or "model" not in payload:
         raise CheckpointError(f"{name} is a torch file but not an AugLab checkpoint (no kind/model entries).")
-    if payload["kind"] != kind:
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    if payload["kind"] not in kinds:
         found = payload["kind"]
-        what = _KIND_NAMES.get(found, f"a checkpoint of kind {found!r}")
-        raise CheckpointError(f"{name} is {what} ({found!r}), not {_KIND_NAMES[kind]} ({kind!r}).")
+        what = _KIND_NAMES.get(found, f"a checkpoint of kind {found!r}") if isinstance(found, str) else None
+        what = what or f"a checkpoint of kind {found!r}"
+        raise CheckpointError(f"{name} is {what} ({found!r}), not {_kinds_text(kinds)}.")
     version = payload.get("format_version")
     if version != FORMAT_VERSION:
         if type(version) is int and 1 <= version < FORMAT_VERSION:
             raise CheckpointError(
                 f"{name} was made by an older AugLab (checkpoint format {version}; this AugLab reads format "
-                f"{FORMAT_VERSION}, whose random streams differ, so it would not resume or sample the same). "
+                f"{FORMAT_VERSION}, {_OLDER.get(version, _OLDER[1])}). "
                 "Train the model again with this AugLab, or use the older AugLab to sample from it."
             )
         if type(version) is int and version > FORMAT_VERSION:
@@ -137,13 +154,13 @@ def check_payload(payload: Any, name: str, kind: str) -> dict[str, Any]:
     return payload
 
 
-def load_checkpoint(data: bytes, name: str, kind: str) -> dict[str, Any]:
+def load_checkpoint(data: bytes, name: str, kind: str | tuple[str, ...]) -> dict[str, Any]:
     """Read a checkpoint safely (``weights_only=True``) and :func:`check_payload` it.
 
     Args:
         data: The file's bytes.
         name: The file's name, for messages.
-        kind: "gan" or "lstm".
+        kind: "gan", "vae" or "lstm", or a tuple of the kinds that will do.
 
     Raises:
         CheckpointError: Empty, not a torch file, holding code, another kind or version, or altered.

@@ -1,5 +1,8 @@
 """Training as a job: what ``python -m core worker`` runs for the kinds "train-gan" and "train-lstm".
 
+"train-gan" jobs train an image generator: a GAN, or a VAE when the job says ``"generator": "vae"``
+(one job kind for both, so the worker's handler table, :mod:`core.cli.worker`, needs no new entry).
+
 A page (or a script) submits a job with :func:`core.workspace.jobs.submit` and a config built by
 :meth:`TrainJob.to_config`; the supervisor starts a worker process; the worker calls :func:`train_gan`
 or :func:`train_lstm` with a :class:`~core.workspace.worker.JobContext`. Why worker processes and a job
@@ -7,8 +10,9 @@ table rather than a thread or a task queue: see :mod:`core.workspace.supervisor`
 
 Job config (JSON)::
 
-    {"model": {...},        # GANConfig / LSTMConfig fields (missing ones take their defaults);
-                            # ignored when resuming: a checkpoint keeps its own settings
+    {"model": {...},        # GANConfig / VAEConfig / LSTMConfig fields (missing ones take their
+                            # defaults); ignored when resuming: a checkpoint keeps its own settings
+     "generator": null,     # "train-gan" jobs: "gan" (the default) or "vae"
      "data": {"builtin": "digits"}                 # a built-in sample (core.data.sources names)
           or {"files": [{"name": "photos.zip", "sha256": "<64 hex>"}, ...],   # the workspace's files
               "text_column": "text", "label_column": null, "header": true},   # CSV uploads (LSTM)
@@ -28,8 +32,10 @@ Progress (``job.progress``, rewritten about twice a second)::
     message      why it ended, or what it is doing ("Loading the data…")
     device       e.g. "CPU (1 thread)"
     notices      files or entries that were skipped, and why (names as the user gave them)
-    GAN:         classes, train_images, held_out_images; the preview image: jobs.preview() (PNG)
-    LSTM:        preview_text (three lines), val_bpc (null until measured), unigram_bpc
+    GAN, VAE:    generator ("gan" / "vae"), classes, train_images, held_out_images, preview_rows (the
+                 class name of each row of the preview grid); the preview image: jobs.preview() (PNG)
+    LSTM:        preview_text (three lines), preview_known_words (the share of their words found in
+                 the training text, null when none), val_bpc (null until measured), unigram_bpc
 
 Result (``job.result``): ``checkpoint`` (sha256 of the latest checkpoint in the workspace),
 ``checkpoint_steps`` and ``checkpoint_artifact`` (its id among the workspace's "checkpoint"
@@ -39,8 +45,9 @@ state); each replaces the job's previous one, so a long run does not fill the wo
 that is killed leaves the latest. To resume, submit a new job with ``"resume": {"sha256":
 result["checkpoint"]}`` and the same data: the trainer is rebuilt from the checkpoint and counts on.
 
-The trainers are built here exactly as the pages and ``python -m core train-gan`` build them
-(:func:`gan_trainer`, :func:`resume_gan_trainer`, :func:`lstm_trainer`, :func:`resume_lstm_trainer`).
+The trainers are built here exactly as the pages and ``python -m core train-gan`` / ``train-vae`` build
+them (:func:`gan_trainer`, :func:`vae_trainer`, :func:`resume_image_trainer`, :func:`lstm_trainer`,
+:func:`resume_lstm_trainer`).
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ from core.generators.checkpoint import CheckpointError, load_checkpoint, save_ch
 from core.generators.engine import RunLimits, RunSnapshot, TrainingRun, describe_device
 from core.generators.gan import GANConfig, GANTrainer, TrainingData, training_split
 from core.generators.lstm import LSTMConfig, LSTMTrainer, build_corpus
+from core.generators.vae import VAEConfig, VAETrainer
 from core.workspace.worker import SHA256, JobContext, Outcome
 
 REPORT_EVERY_S = 0.5  # progress written this often; also how often a stop request is looked for
@@ -79,8 +87,9 @@ MAX_NOTICES = 20
 # slow to fetch one (a class of browsers on a busy server) never asks for a picture already replaced.
 PREVIEW_EVERY_S = 3.0  # skipped files named in the progress; the rest are counted
 MAX_BUDGET_S = 24 * 3600.0
-KINDS = {"train-gan": "gan", "train-lstm": "lstm"}  # job kind -> checkpoint kind
-_NAMES = {"gan": "GAN", "lstm": "LSTM"}
+KINDS = {"train-gan": "gan", "train-lstm": "lstm"}  # job kind -> checkpoint kind (a VAE job's: "vae")
+IMAGE_GENERATORS = ("gan", "vae")  # what a "train-gan" job's "generator" may name
+_NAMES = {"gan": "GAN", "vae": "VAE", "lstm": "LSTM"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,9 +133,10 @@ class TrainJob:
     """A training job's configuration (see the module docstring); JSON round trip via ``to_config``."""
 
     data: DataSpec
-    model: dict[str, Any] | None = None  # GANConfig / LSTMConfig fields; not needed to resume
+    model: dict[str, Any] | None = None  # GANConfig / VAEConfig / LSTMConfig fields; not needed to resume
     limits: JobLimits = field(default_factory=JobLimits)
     resume: Resume | None = None
+    generator: str | None = None  # "train-gan" jobs: "gan" (None: the same) or "vae"
 
     def __post_init__(self) -> None:
         if isinstance(self.data, dict):
@@ -145,6 +155,8 @@ class TrainJob:
             raise ConfigError(f"model must be a JSON object of model settings, got {self.model!r}.")
         if self.model is None and self.resume is None:
             raise ConfigError('The job gives no model settings: give "model" (or "resume" a checkpoint).')
+        if self.generator is not None and self.generator not in IMAGE_GENERATORS:
+            raise ConfigError(f'generator must be null, "gan" or "vae", got {self.generator!r}.')
 
     def to_config(self) -> dict[str, Any]:
         """The JSON-ready dict a job is submitted with."""
@@ -178,25 +190,44 @@ def gan_trainer(images: Sequence[LoadedImage], config: GANConfig) -> tuple[GANTr
     return GANTrainer(data.images, data.labels, data.classes, config), data
 
 
-def resume_gan_trainer(
-    checkpoint: bytes, name: str, images: Sequence[LoadedImage]
-) -> tuple[GANTrainer, TrainingData]:
-    """A GAN rebuilt from a checkpoint, with its own settings, to continue on the same split of ``images``.
+def vae_trainer(images: Sequence[LoadedImage], config: VAEConfig) -> tuple[VAETrainer, TrainingData]:
+    """A new VAE on the training part of ``images``: the GAN's split for the same seed and share.
 
     Raises:
-        CheckpointError: The file cannot be used, or the images do not fit it (the message names it).
+        ConfigError: The images do not fit the config (see :func:`~core.generators.gan.training_split`).
     """
-    payload = load_checkpoint(checkpoint, name, "gan")
+    data = training_split(images, config)
+    return VAETrainer(data.images, data.labels, data.classes, config), data
+
+
+def resume_image_trainer(
+    checkpoint: bytes, name: str, images: Sequence[LoadedImage], kind: str = "gan"
+) -> tuple[GANTrainer | VAETrainer, TrainingData]:
+    """A GAN or VAE (``kind``) rebuilt from a checkpoint, with its own settings, on the same split.
+
+    Raises:
+        CheckpointError: The file cannot be used (another kind included), or the images do not fit it
+            (the message names it).
+    """
+    payload = load_checkpoint(checkpoint, name, kind)
+    config_type, trainer_type = (VAEConfig, VAETrainer) if kind == "vae" else (GANConfig, GANTrainer)
     try:
-        config = GANConfig.from_dict(payload.get("config"))
+        config = config_type.from_dict(payload.get("config"))
     except ConfigError as exc:
         raise CheckpointError(f"{name} holds a configuration that is not valid: {exc}") from None
     try:
         data = training_split(images, config)
     except ConfigError as exc:
         raise CheckpointError(f"{name} cannot resume on these images: {exc}") from None
-    trainer = GANTrainer.from_checkpoint(payload, data.images, data.labels, classes=data.classes, name=name)
+    trainer = trainer_type.from_checkpoint(payload, data.images, data.labels, classes=data.classes, name=name)
     return trainer, data
+
+
+def resume_gan_trainer(
+    checkpoint: bytes, name: str, images: Sequence[LoadedImage]
+) -> tuple[GANTrainer, TrainingData]:
+    """:func:`resume_image_trainer` for a GAN checkpoint."""
+    return resume_image_trainer(checkpoint, name, images, "gan")
 
 
 def lstm_trainer(examples: Sequence[TextExample], config: LSTMConfig) -> LSTMTrainer:
@@ -231,23 +262,29 @@ def resume_lstm_trainer(checkpoint: bytes, name: str, examples: Sequence[TextExa
 
 
 def train_gan(ctx: JobContext) -> Outcome:
-    """Handler of "train-gan" jobs (see the module docstring for the config and the reports)."""
+    """Handler of "train-gan" jobs: a GAN, or a VAE (see the module docstring for the config and reports)."""
     spec = TrainJob.from_config(ctx.config)
-    config = None if spec.resume else GANConfig.from_dict(spec.model)  # checked before data loads
+    kind = spec.generator or "gan"
+    config_type = VAEConfig if kind == "vae" else GANConfig
+    config = None if spec.resume else config_type.from_dict(spec.model)  # checked before data loads
     with ctx.busy("Loading the images…"):
         images, notices = load_images(spec.data, ctx.read)
         if spec.resume:
             name = _checkpoint_name(ctx, spec.resume.sha256)
-            trainer, data = resume_gan_trainer(ctx.read(spec.resume.sha256, name), name, images)
+            trainer, data = resume_image_trainer(ctx.read(spec.resume.sha256, name), name, images, kind)
+        elif kind == "vae":
+            trainer, data = vae_trainer(images, config)
         else:
             trainer, data = gan_trainer(images, config)
     info = {
+        "generator": kind,
         "classes": list(data.classes),
+        "preview_rows": trainer.preview_rows,
         "train_images": int(data.images.shape[0]),
         "held_out_images": int(data.held_out_images.shape[0]),
         "notices": _cap(notices),
     }
-    return _train(ctx, trainer, spec, "gan", lambda snap: info, on_preview=encode_png)
+    return _train(ctx, trainer, spec, kind, lambda snap: info, on_preview=encode_png)
 
 
 def train_lstm(ctx: JobContext) -> Outcome:
@@ -264,8 +301,10 @@ def train_lstm(ctx: JobContext) -> Outcome:
     notices = _cap(notices)
 
     def info(snap: RunSnapshot) -> dict[str, Any]:
+        lines = list(snap.preview or [])
         return {
-            "preview_text": list(snap.preview or []),
+            "preview_text": lines,
+            "preview_known_words": trainer.known_word_share(lines),
             "val_bpc": trainer.last_val_bpc,
             "unigram_bpc": trainer.unigram_bpc,
             "notices": notices,

@@ -1,7 +1,13 @@
 """The session's synthetic pool: generated images and lines, each with where it came from.
 
-Generators add to it (the GAN and LSTM pages, ``python -m core sample-...``); the export blends it
-with the real and augmented examples and writes its provenance into the manifest.
+Generators add to it (the GAN / VAE and LSTM pages, ``python -m core sample-...``); the export blends
+it with the real and augmented examples and writes its provenance into the manifest.
+
+There are two pools, one per kind of data: images (from GAN and VAE checkpoints alike) and text (from
+LSTM checkpoints). :func:`samples_from_checkpoint` takes the pool's generator kind as its callers name
+it (``"gan"`` for the image pool, as the pages, the export and its replay always have, or
+``"images"``; ``"lstm"`` or ``"text"``) and reads an image checkpoint of either kind, the file's own
+kind deciding the model.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ class SyntheticImage:
     checkpoint_sha256: str  # the generator's weights, as saved
     seed: int  # the sampling seed
     index: int  # position within that sampling call
-    generator: str = "gan"
+    generator: str = "gan"  # "gan" or "vae": what made it (the manifest's origin column)
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,10 @@ class SyntheticText:
 
 
 def image_samples(trainer: Any, digest: str, seed: int, n: int) -> list[SyntheticImage]:
-    """``n`` images (per class when the GAN is conditional) from a trained GAN, as pool items.
+    """``n`` images (per class when the model is conditional) from a trained GAN or VAE, as pool items.
 
     Args:
-        trainer: A ``GANTrainer``.
+        trainer: A ``GANTrainer`` or ``VAETrainer``.
         digest: sha256 of the checkpoint the trainer was saved as (provenance).
         seed: The sampling seed.
         n: Samples per class (conditional) or in all (unconditional).
@@ -58,9 +64,10 @@ def image_samples(trainer: Any, digest: str, seed: int, n: int) -> list[Syntheti
     arrays, labels = trainer.generate(n, None, seed)
     classes = [str(c) for c in getattr(trainer, "classes", None) or []]
     names = [classes[int(i)] for i in labels] if labels is not None and classes else [None] * len(arrays)
+    kind = getattr(trainer, "KIND", "gan")
     # One copy per image: a view would keep the whole generated batch alive as long as any item lives.
     return [
-        SyntheticImage(np.array(array), label, digest, seed, i)
+        SyntheticImage(np.array(array), label, digest, seed, i, kind)
         for i, (array, label) in enumerate(zip(arrays, names, strict=True))
     ]
 
@@ -99,15 +106,47 @@ def text_samples(
     return [SyntheticText(line, label, digest, seed, i, dict(s)) for i, (line, label) in enumerate(drawn)]
 
 
+IMAGE_KINDS = ("gan", "vae")  # checkpoint kinds that fill the image pool
+POOL_KINDS = {
+    "gan": IMAGE_KINDS,
+    "vae": IMAGE_KINDS,
+    "images": IMAGE_KINDS,
+    "lstm": ("lstm",),
+    "text": ("lstm",),
+}
+
+
+def image_trainer(payload: dict[str, Any], name: str) -> Any:
+    """A ``GANTrainer`` or ``VAETrainer`` (by the payload's kind) that only samples.
+
+    Raises:
+        CheckpointError: As the trainers' ``from_checkpoint``.
+    """
+    if payload.get("kind") == "vae":
+        from core.generators.vae import VAETrainer
+
+        return VAETrainer.from_checkpoint(payload, name=name)
+    from core.generators.gan import GANTrainer
+
+    return GANTrainer.from_checkpoint(payload, name=name)
+
+
 def samples_from_checkpoint(
-    data: bytes, name: str, kind: str, seed: int, n: int, settings: dict[str, Any] | None = None
+    data: bytes,
+    name: str,
+    kind: str | tuple[str, ...],
+    seed: int,
+    n: int,
+    settings: dict[str, Any] | None = None,
 ) -> list[SyntheticImage] | list[SyntheticText]:
     """Pool items sampled from checkpoint bytes: what a page, the CLI and an export's replay all call.
 
     Args:
         data: The checkpoint file's bytes.
         name: Its name, for messages.
-        kind: ``"gan"`` or ``"lstm"``.
+        kind: The pool's generator kind (see the module docstring): ``"gan"``, ``"vae"`` or ``"images"``
+            take a GAN or a VAE checkpoint; ``"lstm"`` or ``"text"`` an LSTM one; a tuple names the
+            checkpoint kinds that will do exactly (``("vae",)``: a VAE only, as ``sample-vae`` asks).
         seed, n, settings: As :func:`image_samples` / :func:`text_samples`.
 
     Raises:
@@ -116,12 +155,13 @@ def samples_from_checkpoint(
     """
     from core.generators.checkpoint import checkpoint_hash, load_checkpoint
 
-    payload = load_checkpoint(data, name, kind)
+    kinds = kind if isinstance(kind, tuple) else POOL_KINDS.get(kind)
+    if not kinds or not set(kinds) <= {*IMAGE_KINDS, "lstm"}:
+        raise ConfigError(f"Unknown generator kind {kind!r}; one of {', '.join(POOL_KINDS)}.")
+    payload = load_checkpoint(data, name, kinds)
     digest = checkpoint_hash(data)
-    if kind == "gan":
-        from core.generators.gan import GANTrainer
-
-        return image_samples(GANTrainer.from_checkpoint(payload, name=name), digest, seed, n)
+    if payload["kind"] in IMAGE_KINDS:
+        return image_samples(image_trainer(payload, name), digest, seed, n)
     from core.generators.lstm import LSTMTrainer
 
     return text_samples(LSTMTrainer.from_checkpoint(payload, name=name), digest, seed, n, settings or {})

@@ -5,8 +5,6 @@ The preview's tiles are numbered ("orig", "v0", "v1", ...) to match the paramete
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import cv2
 import numpy as np
 
@@ -93,8 +91,9 @@ def preview_variants(
 
     Parameters are sampled for the image at full size, exactly as :func:`core.augment.image.augment`
     samples them, so the table beside the preview shows what an export would use. An image larger
-    than the tile is reduced first and its pixel shifts scaled with it: the warp then costs the
-    tile's size, not the photo's, and looks the same on screen.
+    than the tile is reduced first and the variant's pixel measures (shifts, crop box, erased boxes, blur)
+    scaled with it (:meth:`ImageParams.for_source_scale`): the warp then costs the tile's size, not the
+    photo's, and looks the same on screen.
 
     Returns:
         ``count`` RGB tiles and the full-size parameters of each.
@@ -106,7 +105,7 @@ def preview_variants(
     tiles, params = [], []
     for variant in range(count):
         p = sample_params(config, variant_rng(seed, index, variant), height, width)
-        shown = p if scale >= 1.0 else replace(p, tx=p.tx * sx, ty=p.ty * sy)
+        shown = p if scale >= 1.0 else p.for_source_scale(sy, sx)
         tiles.append(fit_tile(to_rgb(apply_params(small, shown, config)), tile))
         params.append(p)
     return tiles, params

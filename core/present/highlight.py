@@ -1,14 +1,23 @@
 """Text variants as HTML: each edit highlighted, with what happened as a tooltip.
 
 Every piece of text is escaped (user text is never interpreted as HTML); the ``aug-*`` classes are
-styled by ``assets/text_highlight.css``, which the Text page loads.
+styled by ``assets/text_highlight.css``, which the Text page loads, and the noise operations' by
+:data:`NOISE_CSS`. A tooltip says what the edit did; for synonym replacement and insertion it also says
+how the word was read (its part of speech and form) and which WordNet synonyms the filters left out,
+and why (:func:`core.augment.text.filters.describe`).
 """
 
 from __future__ import annotations
 
 import html
 
-from core.augment.text import OPERATION_NAMES, TextVariant
+from core.augment.text import EDA_OPERATIONS, NOISE_OPERATIONS, OPERATION_NAMES, TextVariant
+
+# The noise operations: one colour (they all inject errors), a wavy underline; each its own class.
+NOISE_CSS = "".join(
+    f".aug-{op.lower()} {{ background: #f3f0e6; border-bottom: 2px wavy #8a6d1f; }}"
+    for op in NOISE_OPERATIONS
+)
 
 
 def _more(count: int) -> str:
@@ -70,10 +79,13 @@ def preview_table_html(
     return '<table class="aug-table">' + "".join(rows) + "</table>"
 
 
-def legend_html() -> str:
-    """One ``aug-key`` entry per operation: its code, styled as its edits are, and its name."""
+def legend_html(operations: tuple[str, ...] = EDA_OPERATIONS) -> str:
+    """One ``aug-key`` entry per operation of ``operations`` (by default EDA's and AEDA's, whose classes
+    ``assets/text_highlight.css`` styles; the noise operations' are in :data:`NOISE_CSS`): its code,
+    styled as its edits are, and its name."""
     keys = " ".join(
         f'<span class="aug-key"><span class="aug-{op.lower()}">{op}</span> {html.escape(name)}</span>'
         for op, name in OPERATION_NAMES.items()
+        if op in operations
     )
     return f'<div class="aug-legend aug-text">{keys}</div>'

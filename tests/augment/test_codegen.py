@@ -1,7 +1,8 @@
 """Tests for core.augment.codegen: every snippet is valid Python and says what the configuration says.
 
-Snippets are checked by compiling them, parsing their arguments with ast, and (for AugLab's own and,
-when installed, torchvision's) running them on a small image.
+Snippets are checked by compiling them, parsing their arguments with ast, and running them on a small
+image: AugLab's own, torchvision's and albumentations' (both installed for the benchmarks). Keras is not
+installed, so its snippets are only parsed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.augment.codegen import auglab_snippet, keras_snippet, snippets, text_snippet, torchvision_snippet
+from core.augment.codegen import (
+    albumentations_snippet,
+    auglab_snippet,
+    keras3_snippet,
+    keras_snippet,
+    snippets,
+    text_snippet,
+    torchvision_snippet,
+)
 from core.augment.image import PRESETS, ImageAugConfig, augment
 from core.augment.text import TextAugConfig, augment_text
 
@@ -39,7 +48,47 @@ CONFIGS = [
     ),
     pytest.param(ImageAugConfig(horizontal_flip=True, fill_mode="reflect"), id="flip-only"),
     pytest.param(ImageAugConfig(zoom_range=(0.8, 1.25), fill_mode="constant", cval=128), id="zoom-constant"),
+    # every step added after Keras' settings, fractions of the image for the crop
+    pytest.param(
+        ImageAugConfig(
+            crop="random",
+            crop_height=0.8,
+            crop_width=20,
+            resize_height=32,
+            contrast_range=(0.8, 1.2),
+            saturation_range=(0.5, 1.5),
+            hue_range=(-0.1, 0.05),
+            gamma_p=0.5,
+            grayscale_p=0.2,
+            autocontrast_p=0.1,
+            equalize_p=0.1,
+            posterize_p=0.2,
+            solarize_p=0.1,
+            sharpness_p=0.3,
+            sharpness_range=(0.5, 2.0),
+            blur_p=0.5,
+            noise_p=0.5,
+            jpeg_p=0.5,
+            erase_p=0.5,
+            erase_count=(1, 3),
+            erase_fill="noise",
+            policy="randaugment",
+            channel_shift_range=10,
+        ),
+        id="added-steps",
+    ),
+    pytest.param(
+        ImageAugConfig(crop="centre", crop_height=12, crop_width=10, policy="trivialaugment"), id="centre"
+    ),
+    pytest.param(ImageAugConfig(crop="random_resized", resize_width=24), id="random-resized-keep-aspect"),
     *[pytest.param(c, id=name) for name, c in PRESETS.items()],
+]
+LIBRARIES = [
+    "AugLab",
+    "torchvision.transforms.v2",
+    "Keras 3 preprocessing layers",
+    "albumentations",
+    "Keras ImageDataGenerator",
 ]
 
 
@@ -62,10 +111,22 @@ def keyword_args(code: str, func: str) -> dict[str, object]:
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_snippet_compiles(config):
     found = snippets(config, seed=7)
-    assert [s.library for s in found] == ["AugLab", "torchvision.transforms.v2", "Keras ImageDataGenerator"]
+    assert [s.library for s in found] == LIBRARIES
     for snippet in found:
         compile(snippet.code, "<snippet>", "exec")
         assert all(isinstance(d, str) and d for d in snippet.differences)
+        if snippet.library != "AugLab":  # the other libraries' code runs outside this repository
+            assert "core" not in {n.split(".")[0] for n in imported_modules(snippet.code)}
+
+
+def imported_modules(code: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add(node.module or "")
+    return found
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -149,14 +210,142 @@ def test_torchvision_pixel_shift_is_flagged_and_left_out(shifts, translate):
     assert any("pixels" in d for d in snippet.differences)
 
 
+def expected_size(config: ImageAugConfig, height: int, width: int) -> tuple[int, int]:
+    """The output size the snippets should give for an image of this size (H = W = 224 assumed)."""
+    rh, rw = config.resize_height, config.resize_width
+    if config.crop in ("random", "centre"):
+        # fractions of the assumed H = W = 224, or pixels
+        height, width = (
+            round(v * 224) if v <= 1 else int(v) for v in (config.crop_height, config.crop_width)
+        )
+    elif config.crop == "random_resized" and not (rh or rw):
+        return 224, 224  # the snippets' assumed image size
+    if rh and rw:
+        return rh, rw
+    if rh:
+        return rh, rh  # keep the aspect of the assumed 224x224 image
+    if rw:
+        return rw, rw
+    return height, width
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_torchvision_snippet_runs(config):
     torch = pytest.importorskip("torch")
     pytest.importorskip("torchvision")
-    image = torch.zeros((3, 16, 12), dtype=torch.uint8)
+    image = torch.randint(0, 256, (3, 36, 30), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     namespace: dict[str, object] = {"image": image}
-    exec(compile(torchvision_snippet(config).code, "<snippet>", "exec"), namespace)
-    assert tuple(namespace["out"].shape) == (3, 16, 12)
+    exec(compile(torchvision_snippet(config, 3).code, "<snippet>", "exec"), namespace)
+    out = namespace["out"]
+    assert out.dtype == torch.uint8 and tuple(out.shape) == (3, *expected_size(config, 36, 30))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_albumentations_snippet_runs(config):
+    pytest.importorskip("albumentations")
+    image = np.random.default_rng(0).integers(0, 256, (36, 30, 3), dtype=np.uint8)
+    namespace: dict[str, object] = {"image": image}
+    exec(compile(albumentations_snippet(config, 3).code, "<snippet>", "exec"), namespace)
+    out = namespace["out"]
+    assert out.dtype == np.uint8 and out.shape == (*expected_size(config, 36, 30), 3)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_keras3_snippet_parses_and_names_only_keras_layers(config):
+    code = keras3_snippet(config, 5).code
+    tree = ast.parse(code)
+    calls = {
+        n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    }
+    assert "Sequential" in calls
+    assert "seed=5" in code or not any(c.startswith("Random") for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("config", "layer", "expected"),
+    [
+        # rotation as a fraction of a full turn
+        (ImageAugConfig(rotation_range=36), "RandomRotation", {}),
+        # AugLab's zoom z shows content z times larger; Keras' positive factor zooms out: 1 / z - 1
+        (ImageAugConfig(zoom_range=(0.5, 2.0)), "RandomZoom", {}),
+        # the flip probability and the erasing chance
+        (
+            ImageAugConfig(erase_p=0.25, erase_scale=(0.1, 0.2)),
+            "RandomErasing",
+            {"factor": 0.25, "scale": (0.1, 0.2)},
+        ),
+        (
+            ImageAugConfig(policy="randaugment", policy_ops=3, policy_magnitude=15),
+            "RandAugment",
+            {"num_ops": 3, "factor": 0.5},
+        ),
+    ],
+)
+def test_keras3_arguments(config, layer, expected):
+    code = keras3_snippet(config, 1).code
+    call = next(
+        n for n in ast.walk(ast.parse(code))
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == layer
+    )  # fmt: skip
+    args = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg in expected}
+    assert set(args) == set(expected)
+    for name, value in expected.items():
+        assert args[name] == pytest.approx(value), name
+    if layer == "RandomRotation":
+        assert ast.literal_eval(call.args[0]) == pytest.approx(0.1)
+    if layer == "RandomZoom":
+        assert ast.literal_eval(call.args[0]) == pytest.approx((1 / 2.0 - 1, 1 / 0.5 - 1))
+
+
+@pytest.mark.parametrize(
+    ("config", "call", "expected"),
+    [
+        (
+            ImageAugConfig(crop="random_resized", crop_scale=(0.3, 0.9), resize_height=32, resize_width=40),
+            "RandomResizedCrop",
+            {"scale": (0.3, 0.9)},
+        ),
+        (
+            ImageAugConfig(contrast_range=(0.5, 1.5), hue_range=(-0.2, 0.2)),
+            "ColorJitter",
+            {"contrast": (0.5, 1.5), "hue": (-0.2, 0.2)},
+        ),
+        (ImageAugConfig(grayscale_p=0.3), "RandomGrayscale", {"p": 0.3}),
+        (ImageAugConfig(posterize_p=0.4, posterize_bits=3), "RandomPosterize", {"bits": 3, "p": 0.4}),
+        (
+            ImageAugConfig(erase_p=0.6, erase_ratio=(0.5, 2.0)),
+            "RandomErasing",
+            {"p": 0.6, "ratio": (0.5, 2.0)},
+        ),
+        (
+            ImageAugConfig(policy="randaugment", policy_ops=3, policy_magnitude=12),
+            "RandAugment",
+            {"num_ops": 3, "magnitude": 12},
+        ),
+    ],
+)
+def test_torchvision_arguments_of_the_added_steps(config, call, expected):
+    args = keyword_args(torchvision_snippet(config).code, call)
+    for name, value in expected.items():
+        assert args[name] == pytest.approx(value), name
+
+
+@pytest.mark.parametrize(
+    ("config", "phrase"),
+    [
+        (ImageAugConfig(hue_range=(-0.1, 0.1)), "2-degree steps"),  # albumentations' coarse hue
+        (ImageAugConfig(policy="randaugment"), "no RandAugment"),  # not in albumentations
+        (ImageAugConfig(sharpness_p=0.5), "sharpness"),  # no equivalent
+        (ImageAugConfig(erase_p=0.5, erase_count=(2, 3)), "one box"),  # Erasing erases one
+    ],
+)
+def test_albumentations_differences_listed(config, phrase):
+    assert any(phrase in d for d in albumentations_snippet(config).differences)
+
+
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.values[0].on["any"]])
+def test_image_data_generator_says_what_it_lacks(config):
+    assert any("no equivalent" in d for d in keras_snippet(config).differences)
 
 
 @pytest.mark.parametrize(

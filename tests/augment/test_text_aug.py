@@ -5,6 +5,11 @@ are checked against NLTK's WordNet queried directly (``wn.synsets`` and ``lemma_
 against core.augment.stopwords, and EDA's table is written out from the paper. Sentences are real English:
 CPython's own documentation (``pydoc_data.topics``) plus hand-written ones with punctuation,
 contractions, numbers, capitals, line breaks and runs of spaces.
+
+The operations are tested here with the synonym filters off (:data:`RAW`: synonyms as WordNet gives them),
+so that a replacement can be checked against WordNet directly; the filters have their own tests
+(``test_text_filters.py``), as do the noise operations (``test_text_noise.py``) and the
+``auglab.text_aug/1`` draws (``test_text_legacy.py``).
 """
 
 from __future__ import annotations
@@ -25,20 +30,22 @@ import numpy as np
 import pytest
 
 from core.augment import wordnet
-from core.augment.stopwords import STOP_WORDS
+from core.augment.stopwords import FUNCTION_WORDS, STOP_WORDS
 from core.augment.text import (
     CONFIG_FORMAT,
+    NOISE_OPERATIONS,
     OPERATIONS,
     TextAugConfig,
     TextVariant,
     augment_text,
     augment_text_detailed,
+    augment_variants,
     eda_preset,
     variant_operations,
 )
 from core.config import MAX_SEED
 from core.errors import ConfigError
-from core.seeding import python_random
+from core.seeding import derive_seed, python_random
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -99,12 +106,35 @@ def has_synonym(wn, word: str) -> bool:
 
 
 def may_use(word: str) -> bool:
-    """Whether SR and RI may take this word: two letters or more, not a stop word."""
-    return len(word) > 1 and word.lower() not in STOP_WORDS
+    """Whether SR and RI may take this word: two letters or more, not a stop word (nor one of the
+    prepositions and conjunctions auglab.text_aug/2 adds to them)."""
+    return len(word) > 1 and word.lower() not in STOP_WORDS | FUNCTION_WORDS
+
+
+# Every synonym filter off: SR and RI take any lemma of any sense, as EDA does.
+RAW = dict(
+    pos_filter=False, senses=0, untagged_senses=True, inflect=False, rarity_filter=False, names_filter=False,
+    blocklist=False, multiword_sr=True, multiword_ri=True,
+)  # fmt: skip
 
 
 def only(op: str, **settings) -> TextAugConfig:
-    return TextAugConfig(operations=(op,), **settings)
+    return TextAugConfig(operations=(op,), **{**RAW, **settings})
+
+
+# A token (a run of non-spaces) holding "://", "www.", "@", a digit, "_", "/", "\\" or a dot between two
+# letters is a URL, address, path, identifier or number: no operation touches a word inside it.
+GUARD = re.compile(r"://|www\.|@|[\d_/\\]|[^\W\d_]\.[^\W\d_]")
+
+
+def guarded_words(text: str) -> list[str]:
+    """The words (this file's regex) inside such tokens, in order."""
+    return [w for token in text.split() if GUARD.search(token) for w in words(token)]
+
+
+def free_words(text: str) -> list[str]:
+    """The words an operation may touch: all but the guarded ones (by count)."""
+    return list((Counter(words(text)) - Counter(guarded_words(text))).elements())
 
 
 def check_edits(result: TextVariant) -> None:
@@ -162,7 +192,7 @@ def test_sr_replaces_only_free_words_with_wordnet_synonyms(wn, alpha):
             assert edit.new.lower() in lemmas(wn, edit.old)
             assert edit.new.lower() != edit.old.lower()
             assert "_" not in edit.new
-        replaceable = [w for w in words(text) if may_use(w) and has_synonym(wn, w)]
+        replaceable = [w for w in free_words(text) if may_use(w) and has_synonym(wn, w)]
         wanted = max(1, round(alpha * len(words(text))))
         assert len(result.edits) == min(wanted, len(replaceable)), text
 
@@ -324,7 +354,8 @@ def test_rs_keeps_words_and_everything_between_them(alpha):
         assert Counter(words(result.text)) == Counter(words(text))
         assert non_words(result.text) == non_words(text)
         n = max(1, round(alpha * len(words(text))))
-        assert len(result.edits) == 2 * min(n, len(words(text)) // 2)  # each word swapped at most once
+        assert len(result.edits) == 2 * min(n, len(free_words(text)) // 2)  # each word swapped at most once
+        assert not Counter(e.old for e in result.edits) - Counter(free_words(text))
         assert len({e.position for e in result.edits}) == len(result.edits)
         changed += result.text != text
     assert changed > len(SENTENCES) // 2
@@ -362,8 +393,9 @@ def test_rd_keeps_a_subsequence_and_all_non_words(p):
         assert Counter(left) + Counter(e.old for e in result.edits) == Counter(words(text))
         assert punctuation_and_numbers(result.text) == punctuation_and_numbers(text)
         assert result.text.count("\n") == text.count("\n")
-        if p == 1.0:
-            assert len(left) == 1
+        assert not Counter(e.old for e in result.edits) - Counter(free_words(text))
+        if p == 1.0:  # every free word goes, but one is kept when nothing else would be left
+            assert len(left) == max(1, len(guarded_words(text))) or not free_words(text)
 
 
 @pytest.mark.parametrize(
@@ -380,6 +412,11 @@ def test_rd_never_deletes_the_only_word(text):
     assert (result.text, result.edits) == (text, ())
 
 
+MULTILINE_TEXTS = [
+    "First line of the poem\nsecond line follows quickly\n\nthird line after a blank one",
+    "  Indented start here\n\tTabbed line goes on\n    four spaces then words\nno indent at all",
+    "Dear Sir,\n  I write about 3.5 tonnes of coal.\n  Yours faithfully,\n  John",
+]
 MULTILINE = [
     # no indentation, a blank line
     "First line of the poem\nsecond line follows quickly\n\nthird line after a blank one",
@@ -523,6 +560,11 @@ ALL_CONFIGS = [
     pytest.param(only("RD", p_rd=0.5), id="RD"),
     pytest.param(only("PI", punct_ratio=0.5), id="PI"),
     pytest.param(TextAugConfig(0.3, 0.3, 0.3, 0.3, 0.3, operations=OPERATIONS, combine=True), id="combined"),
+    pytest.param(
+        TextAugConfig(0.3, 0.3, 0.3, 0.3, 0.3, operations=OPERATIONS, combine=True, alpha_noise=0.3, **RAW),
+        id="combined-raw",
+    ),
+    *[pytest.param(only(op, alpha_noise=0.5, chars_per_word=3), id=op) for op in NOISE_OPERATIONS],
 ]
 
 
@@ -586,7 +628,10 @@ def test_variant_operations(wn, combine, variant, expected):
 
 
 def test_combined_variants_use_every_operation(wn):
-    config = TextAugConfig(0.2, 0.2, 0.2, 0.2, 0.2, operations=OPERATIONS, combine=True)
+    # Gentle rates (about one word each), so that the later operations find words left untouched.
+    config = TextAugConfig(
+        0.05, 0.05, 0.05, 0.05, 0.05, operations=OPERATIONS, combine=True, alpha_noise=0.01
+    )
     seen = set()
     for index, text in enumerate(SENTENCES):
         result = augment_text_detailed(text, config, 0, index, 0)
@@ -615,6 +660,26 @@ def test_same_seed_same_result_in_any_order(wn):
     assert run_all(DEFAULT_ALL, 42, shuffled) == first
     other = run_all(DEFAULT_ALL, 43, calls)
     assert sum(first[c][0] != other[c][0] for c in calls) > len(calls) // 4
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},  # EDA's four with the filters on: the fast paths of SR, RI, RS, RD
+        {"operations": OPERATIONS, "alpha_sr": 0.05, "alpha_rs": 0.3, "p_rd": 0.5},  # one and several edits
+        {"operations": OPERATIONS, "alpha_noise": 0.3, "chars_per_word": 2, **RAW},  # every operation, raw
+    ],
+)
+def test_fast_paths_equal_the_general_path(wn, settings):
+    # augment_variants samples and applies a one-operation variant in one pass; the detailed call goes
+    # through a plan of edits and the general renderer. They must agree, edit for edit.
+    config = TextAugConfig(n_aug=13, **settings)
+    texts = [*SENTENCES[::2], *MULTILINE_TEXTS, "  Indented\n  lines here\nand more", "One"]
+    for index, text in enumerate(texts):
+        fast = augment_variants(text, config, 21, index)
+        for variant, (out, edits) in enumerate(fast):
+            detailed = augment_text_detailed(text, config, 21, index, variant)
+            assert (out, edits) == (detailed.text, list(detailed.edits)), (text, variant)
 
 
 @pytest.mark.parametrize(
@@ -667,9 +732,10 @@ def test_results_do_not_depend_on_hash_seed(wn):
     assert outputs[0] == outputs[1] == here
 
 
-# The stream of variant (seed, index, variant) is core.seeding.python_random(seed, "text", index,
-# variant). RD makes it visible: it draws one uniform per word, in order, and deletes the words whose
-# draw is below p_rd (protected words take no draw; one word is kept when all would go).
+# The stream of example (seed, index) is a numpy PCG64 whose state is core.seeding.derive_seed(seed,
+# "text/2", index) (increment 0x5851F42D4C957F2D14057B7EF767814F); variant v reads uniforms [v K, (v + 1) K)
+# where K is the row length (for RD alone: one per word, and one for the word kept when all would go).
+# RD makes it visible: it deletes the words whose uniform is below p_rd.
 @pytest.mark.parametrize(
     ("seed", "index", "variant"),
     [
@@ -680,9 +746,32 @@ def test_results_do_not_depend_on_hash_seed(wn):
 )
 def test_variant_stream_is_named_text(seed, index, variant):
     text = "Seven quiet rivers carried bright leaves past old stone bridges toward distant harbours today"
+    n = len(words(text))
+    bits = np.random.PCG64()
+    state = {"state": derive_seed(seed, "text/2", index), "inc": 0x5851F42D4C957F2D14057B7EF767814F}
+    bits.state = {"bit_generator": "PCG64", "state": state, "has_uint32": 0, "uinteger": 0}
+    bits.advance(variant * (n + 1))  # one 64-bit output per uniform
+    u = np.random.Generator(bits).random(n + 1)
+    deleted = [w for w, x in zip(words(text), u, strict=False) if x < 0.5]
+    result = augment_text_detailed(text, only("RD", p_rd=0.5), seed, index, variant)
+    assert [e.old for e in result.edits] == deleted
+
+
+# An auglab.text_aug/1 configuration draws as AugLab 0.2 did: variant (seed, index, variant) from
+# core.seeding.python_random(seed, "text", index, variant), one uniform per word for RD.
+@pytest.mark.parametrize(
+    ("seed", "index", "variant"),
+    [
+        (0, 0, 0),  # the smallest key
+        (2024, 17, 3),  # an everyday key
+    ],
+)
+def test_legacy_stream_is_named_text(seed, index, variant):
+    text = "Seven quiet rivers carried bright leaves past old stone bridges toward distant harbours today"
     rng = python_random(seed, "text", index, variant)
     deleted = [w for w in words(text) if rng.random() < 0.5]
-    result = augment_text_detailed(text, only("RD", p_rd=0.5), seed, index, variant)
+    config = TextAugConfig.from_dict({"format": "auglab.text_aug/1", "operations": ["RD"], "p_rd": 0.5})
+    result = augment_text_detailed(text, config, seed, index, variant)
     assert [e.old for e in result.edits] == deleted
 
 
@@ -838,7 +927,10 @@ def test_numpy_scalars_are_numbers(given, plain):
         ({"alpha_sr": 1.5}, "alpha_sr must be a number in [0, 1], got 1.5."),  # the interval is shown
         ({"n_aug": 0}, "n_aug must be a whole number from 1 to 64, got 0."),  # so is the count's
         ({"combine": "yes"}, "combine must be true or false, got 'yes'."),  # JSON's words
-        ({"operations": ["SR", "XX"]}, "Unknown operation(s) XX; choose from SR, RI, RS, RD, PI."),
+        (
+            {"operations": ["SR", "XX"]},
+            "Unknown operation(s) XX; choose from SR, RI, RS, RD, PI, KB, OCR, CI, CS, CW, CD, SPL, SPE.",
+        ),
         ({"protected_words": "not"}, "protected_words must be a list of words, got 'not'."),
     ],
 )
@@ -853,7 +945,7 @@ def test_config_messages(settings, message):
     [
         '{"alpha": 0.1}',  # unknown key
         '{"format": "auglab.image_aug/1"}',  # another tool's configuration
-        '{"format": "auglab.text_aug/2"}',  # a future format
+        '{"format": "auglab.text_aug/3"}',  # a future format
         '{"alpha_sr": 0.1,}',  # invalid JSON
         "[]",  # JSON, but not an object
         "",  # empty
@@ -949,11 +1041,16 @@ def test_one_megabyte_line(wn):
     text = text[:1_000_000]
     n_words = len(words(text))
     # SR and RD at EDA's rate; RI, RS and PI once or twice (their cost grows with n times words).
-    config = TextAugConfig(0.1, 1e-5, 1e-5, 0.1, 1e-5, operations=OPERATIONS, combine=True)
+    # The noise operations once each. Raw synonyms: the filters' tables are built word by word (tested
+    # apart), and this test is about the operations' cost on one long line.
+    config = TextAugConfig(
+        0.1, 1e-5, 1e-5, 0.1, 1e-5, operations=OPERATIONS, combine=True, alpha_noise=1e-6, **RAW
+    )
     result = augment_text_detailed(text, config, 0, 0, 0)
     check_edits(result)
     ops = Counter(e.op for e in result.edits)
     assert ops["SR"] == round(0.1 * n_words)
     assert 1 <= ops["RI"] <= 2 and 1 <= ops["RS"] // 2 <= 2 and 1 <= ops["PI"] <= 2
     assert 0.08 * n_words < ops["RD"] < 0.12 * n_words
+    assert all(ops[op] == 1 for op in NOISE_OPERATIONS), ops
     assert "\n" not in result.text

@@ -92,6 +92,28 @@ def test_an_image_export_job_writes_the_archive_the_writer_makes_from_the_same_f
     assert [a["sha256"] for a in store.artifacts(ws, "export.images")] == [again.result["archive"]]
 
 
+def test_a_parquet_export_job_writes_the_zipped_parquet_folder(uploaded, tmp_path):
+    import pyarrow.parquet as pq
+
+    store, ws, data, spec = uploaded
+    recipe = image_recipe()
+    originals = load_files([("pets.zip", data)]).images
+    job = run(store, ws, export_config(recipe, spec, export_digest(recipe, originals, []), "parquet"))
+    assert job.status == "finished", job.message
+    (artifact,) = store.artifacts(ws, "export.images")
+    assert artifact["name"] == "auglab_images_parquet.zip" and artifact["meta"]["format"] == "parquet"
+    with zipfile.ZipFile(io.BytesIO(store.read(ws, artifact["sha256"]))) as zf:
+        shards = [n for n in zf.namelist() if n.endswith(".parquet")]
+        assert "recipe.json" in zf.namelist() and "README.md" in zf.namelist()
+        rows = {}
+        for name in shards:
+            table = pq.read_table(io.BytesIO(zf.read(name)))
+            split = name.split("/")[-1].split("-")[0]
+            rows[split] = rows.get(split, 0) + table.num_rows
+    # 6 train originals with 2 variants each, 2 validation and 2 test originals (split 0.6 / 0.2 / 0.2).
+    assert rows == {"train": 6 * 3, "validation": 2, "test": 2}
+
+
 def test_a_pasted_text_export_matches_what_the_page_shows(tmp_path):
     """The page digests paste_dataset(text); the worker reads the kept file: both must agree."""
     store = Store(tmp_path / "home")
@@ -119,7 +141,8 @@ def test_a_pasted_text_export_matches_what_the_page_shows(tmp_path):
     [
         ("digest", "changed since the page showed this export"),  # the data is not what the page showed
         ("missing", "holds no file"),  # the upload is gone from the workspace
-        ("keys", 'exactly "recipe", "data" and "digest"'),  # a malformed job
+        ("keys", '"recipe", "data", "digest" and at most "format"'),  # a malformed job
+        ("format", "Unknown export format 'tar'"),  # a format the app does not write
     ],
 )
 def test_an_export_that_cannot_match_the_page_fails_with_a_sentence_and_writes_nothing(
@@ -131,6 +154,8 @@ def test_an_export_that_cannot_match_the_page_fails_with_a_sentence_and_writes_n
         config["data"]["files"][0]["sha256"] = "f" * 64
     if case == "keys":
         del config["digest"]
+    if case == "format":
+        config["format"] = "tar"
     job = run(store, ws, config)
     assert job.status == "failed" and expected in job.message, job.message
     assert store.artifacts(ws, "export.images") == []

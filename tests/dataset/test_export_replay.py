@@ -194,4 +194,4 @@ def test_an_archive_of_an_older_auglab_is_refused_with_what_to_do(tmp_path):
         load_recipe(old)
     message = str(err.value)
     assert message.startswith(f"{old}: recipe.json: This recipe has format auglab.recipe/1.")
-    assert "older AugLab" in message and "byte for byte" in message and "auglab.recipe/2" in message
+    assert "older AugLab" in message and "byte for byte" in message and "auglab.recipe/3" in message

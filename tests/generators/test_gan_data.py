@@ -178,14 +178,14 @@ RGB64 = np.zeros((64, 48, 3), np.uint8)
 @pytest.mark.parametrize(
     "images, expected",
     [
-        (many(GRAY8, TEN_BY_60), ("mlp", 8, 1, True, False)),  # digits-like: 60 per class, no DiffAugment
-        (many(GRAY8, TEN_BY_60[:100]), ("mlp", 8, 1, True, True)),  # 10 per class: DiffAugment
-        (many(GRAY28, ["a", "b"] * 40), ("dcgan", 32, 1, True, True)),  # MNIST-sized: past 16 px, DCGAN
-        (many(GRAY12, ["a"] * 80), ("mlp", 16, 1, False, False)),  # 12 px: the next size up; one class
-        (many(RGB64, [None] * 30), ("dcgan", 32, 3, False, True)),  # photos: DCGAN, colour, unlabelled
-        (many(RGBA8, ["a", None] * 40), ("mlp", 8, 3, False, False)),  # partly labelled: unconditional
+        (many(GRAY8, TEN_BY_60), ("mlp", 8, 1, True, False, 8)),  # digits-like: 60 per class, no DiffAugment
+        (many(GRAY8, TEN_BY_60[:100]), ("mlp", 8, 1, True, True, 8)),  # 10 per class: DiffAugment
+        (many(GRAY28, ["a", "b"] * 40), ("dcgan", 28, 1, True, True, 28)),  # MNIST-sized: the conv GAN's 28
+        (many(GRAY12, ["a"] * 80), ("dcgan", 16, 1, False, False, 16)),  # 12 px: the next size up; one class
+        (many(RGB64, [None] * 30), ("dcgan", 32, 3, False, True, 32)),  # photos: 32 px by default, colour
+        (many(RGBA8, ["a", None] * 40), ("mlp", 8, 3, False, False, 8)),  # partly labelled: unconditional
     ],
 )
 def test_suggested_settings(images, expected):
     s = suggested_settings(images)
-    assert (s.arch, s.image_size, s.channels, s.conditional, s.diffaugment) == expected
+    assert (s.arch, s.image_size, s.channels, s.conditional, s.diffaugment, s.vae_size) == expected

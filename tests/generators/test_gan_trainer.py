@@ -33,6 +33,9 @@ DCGAN_COND = GANConfig.dry_run(arch="dcgan", image_size=32, n_classes=3, spectra
         (DCGAN_COND, (3 * 33 + 1, 8 * 33 + 1, 3)),  # 32 px cells are not enlarged
         (GANConfig.dry_run(arch="dcgan", image_size=64, channels=3), (8 * 65 + 1, 8 * 65 + 1, 3)),
         (GANConfig.dry_run(image_size=28), (8 * 57 + 1, 8 * 57 + 1, 3)),  # 28 px doubled to 56
+        # the convolutional GAN's other sizes: 16 px from 4x4, 28 px from 7x7 (cells doubled)
+        (GANConfig.dry_run(arch="dcgan", image_size=16, n_classes=3), (3 * 33 + 1, 8 * 33 + 1, 3)),
+        (GANConfig.dry_run(arch="dcgan", image_size=28, n_classes=3), (3 * 57 + 1, 8 * 57 + 1, 3)),
     ],
 )
 def test_losses_shapes_and_dtypes(config, preview_shape):
@@ -126,6 +129,32 @@ def test_global_rng_untouched(config):
     assert torch.equal(torch.random.get_rng_state(), before)
 
 
+@pytest.mark.parametrize("decay", [0.999, 0.5])
+def test_samples_come_from_the_average_of_the_generator_weights(decay):
+    """After each step the sampler's weights move (1 - d) of the way to G's, d = min(decay, (1+t)/(10+t))."""
+    trainer = make_trainer(GANConfig.dry_run(n_classes=3, ema=decay))
+    expected = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    for t in range(4):
+        trainer.step()
+        d = min(decay, (1 + t) / (10 + t))
+        for name, value in trainer.G.state_dict().items():
+            if value.is_floating_point() and "running" not in name:  # BatchNorm statistics are copied
+                expected[name] = d * expected[name] + (1 - d) * value
+    averaged = trainer.G_ema.state_dict()
+    for name, value in expected.items():
+        if value.is_floating_point() and "running" not in name:
+            assert torch.allclose(averaged[name], value, atol=1e-6), name
+    assert not torch.equal(averaged["net.0.weight"], trainer.G.state_dict()["net.0.weight"])
+    z, labels = trainer.fixed_z, trainer.fixed_labels
+    assert torch.equal(trainer.decode(z, labels), trainer.G_ema.generate(z, labels))
+
+
+def test_no_average_samples_from_the_generator_itself():
+    trainer = make_trainer(GANConfig.dry_run(ema=0.0))
+    trainer.step()
+    assert trainer.G_ema is trainer.G
+
+
 # ---------------------------------------------------------------------------------------------
 # The engine: stop, resume, state
 
@@ -176,7 +205,7 @@ def test_checkpoint_round_trip(config):
     data = save_checkpoint(trainer.checkpoint())
     payload = torch.load(io.BytesIO(data), weights_only=True)  # plain data only
     assert payload["kind"] == "gan" and payload["steps"] == 3 and payload["config"] == config.to_dict()
-    assert set(payload["model"]) == {"generator", "discriminator"}
+    assert set(payload["model"]) == {"generator", "generator_ema", "discriminator"}
     sampler = restore(data)  # no images: sampling only
     assert sampler.steps_done == 3 and sampler.classes == trainer.classes
     assert np.array_equal(sampler.generate(3, None, seed=5)[0], trainer.generate(3, None, seed=5)[0])

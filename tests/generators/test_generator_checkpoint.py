@@ -26,8 +26,12 @@ from core.generators.checkpoint import (
 )
 from core.generators.gan import GANConfig, GANTrainer
 from core.generators.lstm import LSTMTrainer
+from core.generators.vae import VAEConfig, VAETrainer
 
 NAME = "my model (v2).pt"  # spaces and brackets: the name must appear as given
+
+
+TRAINERS = {"gan": GANTrainer, "vae": VAETrainer, "lstm": LSTMTrainer}
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +39,18 @@ def good() -> dict[str, bytes]:
     """One checkpoint of each kind."""
     gan = make_trainer(GANConfig.dry_run(n_classes=3))
     gan.step()
+    vae = VAETrainer(
+        torch.zeros(6, 1, 8, 8), torch.arange(6) % 3, ["a", "b", "c"], VAEConfig.dry_run(n_classes=3)
+    )
+    vae.step()
     lstm = trained(review_examples(), steps=1)
-    return {"gan": save_checkpoint(gan.checkpoint()), "lstm": save_checkpoint(lstm.checkpoint())}
+    return {kind: save_checkpoint(t.checkpoint()) for kind, t in (("gan", gan), ("vae", vae), ("lstm", lstm))}
 
 
 def rebuild(kind: str, data: bytes) -> None:
     """Read ``data`` as the pages and the CLI do: load, then rebuild the trainer."""
     payload = load_checkpoint(data, NAME, kind)
-    (GANTrainer if kind == "gan" else LSTMTrainer).from_checkpoint(payload, device="cpu", name=NAME)
+    TRAINERS[kind].from_checkpoint(payload, device="cpu", name=NAME)
 
 
 def resaved(data: bytes, **changes) -> bytes:
@@ -98,17 +106,19 @@ CASES = [
     ("99% kept", lambda d, k: d[: int(len(d) * 0.99)], "not a usable"),
     ("empty", lambda d, k: b"", "empty"),  # 0 bytes
     ("code", lambda d, k: with_code(k), "not a usable"),  # a pickled callable: refused, never run
-    ("other kind", lambda d, k: resaved(d, kind="lstm" if k == "gan" else "gan"), "not an? (GAN|LSTM)"),
-    ("foreign kind", lambda d, k: resaved(d, kind="vae"), "kind 'vae'"),  # someone else's torch file
+    ("other kind", lambda d, k: resaved(d, kind="lstm" if k == "gan" else "gan"), "not an? (GAN|VAE|LSTM)"),
+    ("foreign kind", lambda d, k: resaved(d, kind="diffusion"), "kind 'diffusion'"),  # someone else's file
     ("no kind", lambda d, k: save_checkpoint({"weights": torch.zeros(2)}), "not an AugLab checkpoint"),
     ("format 1", lambda d, k: resaved(d, format_version=1), "older AugLab.*format 1.*Train the model again"),
+    # issue 13's change: the averaged GAN generator, new networks and LSTM settings
+    ("format 2", lambda d, k: resaved(d, format_version=2), "older AugLab.*format 2.*averaged generator"),
     ("format 9", lambda d, k: resaved(d, format_version=9), "newer AugLab.*Update AugLab"),
     ("no format", lambda d, k: resaved(d, format_version=None), "no valid format version"),
     ("edited", lambda d, k: resaved(d, steps=10**6), "altered or damaged"),  # a value changed, digest kept
 ]
 
 
-@pytest.mark.parametrize("kind", ["gan", "lstm"])
+@pytest.mark.parametrize("kind", ["gan", "vae", "lstm"])
 @pytest.mark.parametrize("case, damage, words", CASES, ids=[c[0] for c in CASES])
 def test_unusable_checkpoints_are_refused_by_name(good, kind, case, damage, words):
     _EXECUTED.clear()
@@ -127,18 +137,24 @@ def test_a_shell_command_in_a_checkpoint_is_not_run(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("kind", ["gan", "lstm"])
-def test_an_edited_payload_is_refused_by_name_without_a_file(good, kind):
+@pytest.mark.parametrize(
+    "kind, weight",
+    [
+        ("gan", ("generator", "net.0.bias")),  # one bias of the GAN's generator
+        ("gan", ("generator_ema", "net.0.bias")),  # the averaged generator that samples
+        ("vae", ("decoder.0.bias",)),  # the VAE's decoder
+        ("lstm", ("head.bias",)),  # the LSTM's output layer
+    ],
+)
+def test_an_edited_payload_is_refused_by_name_without_a_file(good, kind, weight):
     """A payload altered in memory, then handed to from_checkpoint directly."""
     payload = load_checkpoint(good[kind], NAME, kind)
-    if kind == "gan":
-        payload["model"]["generator"]["net.0.bias"][0] += 1.0
-        trainer = GANTrainer
-    else:
-        payload["model"]["head.bias"][0] += 1.0
-        trainer = LSTMTrainer
+    tensors = payload["model"]
+    for part in weight[:-1]:
+        tensors = tensors[part]
+    tensors[weight[-1]].view(-1)[0] += 1.0
     with pytest.raises(CheckpointError, match=r"my model \(v2\)\.pt has been altered or damaged"):
-        trainer.from_checkpoint(payload, name=NAME)
+        TRAINERS[kind].from_checkpoint(payload, name=NAME)
 
 
 @pytest.mark.parametrize(

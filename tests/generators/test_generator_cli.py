@@ -1,4 +1,5 @@
-"""``python -m core train-gan | sample-gan | train-lstm | sample-lstm`` as a user runs them: subprocesses
+"""``python -m core train-gan | sample-gan | train-vae | sample-vae | train-lstm | sample-lstm`` as a user
+runs them: subprocesses
 from the repository root on tiny settings (``--dry-run``, a few steps), outputs checked on their own.
 
 Error cases that need no fresh process run through ``core.cli.main.main`` in this one.
@@ -44,7 +45,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> dict[str, Path]:
-    """Checkpoints written by the CLI: a conditional GAN, an unconditional GAN and an LSTM."""
+    """Checkpoints written by the CLI: a conditional GAN, an unconditional GAN, a VAE and an LSTM."""
     folder = tmp_path_factory.mktemp("checkpoints")
     runs = {
         "gan": ["train-gan", "--data", "digits", "--dry-run", "--steps", "5", "--seed", "3"],
@@ -58,6 +59,7 @@ def trained(tmp_path_factory) -> dict[str, Path]:
             "3",
         ],
         "lstm": ["train-lstm", "--data", "reviews", "--dry-run", "--steps", "4"],
+        "vae": ["train-vae", "--data", "digits", "--dry-run", "--steps", "4", "--seed", "2"],
     }
     out = {name: folder / "deeper" / f"{name}.pt" for name in runs}  # "deeper" is made on success
     started = {
@@ -93,17 +95,31 @@ def test_train_gan_writes_the_model_the_page_would_train(trained):
     assert all(torch.equal(v, cli_weights[k]) for k, v in page.G.state_dict().items())
 
 
+def test_train_vae_writes_the_model_the_page_would_train(trained):
+    from core.generators.vae import VAEConfig, VAETrainer
+
+    payload = load_checkpoint(trained["vae"].read_bytes(), "vae.pt", "vae")
+    config = VAEConfig.from_dict(payload["config"])
+    assert payload["steps"] == 4 and config.n_classes == 10 and config.seed == 2 and config.image_size == 8
+    split = training_split(load_builtin_images("digits").images, config)
+    page = VAETrainer(split.images, split.labels, split.classes, config, device="cpu")
+    for _ in range(4):
+        page.step()
+    assert all(torch.equal(v, payload["model"][k]) for k, v in page.model.state_dict().items())
+
+
 @pytest.mark.parametrize(
-    "model, n, expected_labels",
+    "command, model, n, expected_labels",
     [
-        ("gan", 3, {str(d): 3 for d in range(10)}),  # conditional: 3 per class
-        ("gan_unconditional", 4, {"": 4}),  # unconditional: 4 in all, no label (exit 1 before, defect 1)
+        ("sample-gan", "gan", 3, {str(d): 3 for d in range(10)}),  # conditional: 3 per class
+        ("sample-gan", "gan_unconditional", 4, {"": 4}),  # unconditional: 4 in all, no label (defect 1)
+        ("sample-vae", "vae", 2, {str(d): 2 for d in range(10)}),  # the conditional VAE: 2 per class
     ],
 )
-def test_sample_gan_writes_pngs_and_their_provenance(trained, tmp_path, model, n, expected_labels):
+def test_sample_gan_writes_pngs_and_their_provenance(trained, tmp_path, command, model, n, expected_labels):
     out = tmp_path / "samples"
     result = cli(
-        "sample-gan", "--checkpoint", str(trained[model]), "--n", str(n), "--seed", "1", "--out", str(out)
+        command, "--checkpoint", str(trained[model]), "--n", str(n), "--seed", "1", "--out", str(out)
     )
     assert result.returncode == 0, result.stderr
     table = rows(out / "samples.csv")
@@ -130,10 +146,10 @@ def test_train_and_sample_lstm(trained, tmp_path):
     assert len(printed) == 3 and all(line.startswith("I") for line in printed)  # 20 tokens after "I"
     table = rows(lines_csv)
     assert [r["text"] for r in table] == printed and {r["label"] for r in table} == {"positive"}
-    assert "novelty" in result.stderr
+    assert "novelty" in result.stderr and "known words" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["train-gan", "train-lstm"])
+@pytest.mark.parametrize("command", ["train-gan", "train-vae", "train-lstm"])
 def test_a_bad_data_name_exits_2_with_a_sentence(tmp_path, command):
     result = cli(command, "--data", "no-such-data", "--steps", "1", "--out", str(tmp_path / "m.pt"))
     assert result.returncode == 2
@@ -151,6 +167,8 @@ def old_format(data: bytes) -> bytes:
     "args, words",
     [
         (["sample-lstm", "--checkpoint", "{gan}"], "is a GAN checkpoint"),  # another kind
+        (["sample-vae", "--checkpoint", "{gan}", "--out", "{out}"], "is a GAN checkpoint"),  # not a VAE
+        (["train-vae", "--size", "12", "--out", "{out}"], "The VAE makes images of 8, 16, 28, 32, 64"),
         (["sample-gan", "--checkpoint", "{old}", "--out", "{out}"], "older AugLab"),  # format 1
         (
             ["sample-gan", "--checkpoint", "{gan}", "--n", "0", "--out", "{out}"],
@@ -208,6 +226,7 @@ def test_a_failure_while_writing_leaves_no_partial_output(tmp_path):
     [
         ("gan", "train-gan", "digits", 5),  # the conditional GAN trained above with 5 steps
         ("lstm", "train-lstm", "reviews", 4),  # the LSTM trained above with 4 steps
+        ("vae", "train-vae", "digits", 4),  # the VAE trained above with 4 steps
     ],
 )
 def test_resume_continues_the_step_count(trained, tmp_path, model, command, data, trained_steps):

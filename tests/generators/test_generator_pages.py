@@ -1,5 +1,5 @@
-"""The GAN and LSTM pages with AppTest: start a short job (a worker process), poll it like the page's
-fragment does, use the model its checkpoint became."""
+"""The image generator (GAN, VAE) and LSTM pages with AppTest: start a short job (a worker process), poll
+it like the page's fragment does, use the model its checkpoint became."""
 
 from __future__ import annotations
 
@@ -64,21 +64,62 @@ def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
+def captions(at: AppTest) -> list[str]:
+    """The captions of the page's images, as the user reads them."""
+    return [unescape(c) for image in at.image for c in image.captions if c]
+
+
+DIGITS_ROWS = ", ".join(str(d) for d in range(10))  # a caption's list of the rows' class names
+
+
+METRICS = {"Memorisation share", "TSTR accuracy", "Same classifier on real", "TSTR / real"}
+
+
 def test_gan_page_trains_evaluates_and_fills_the_pool() -> None:
     at = open_page("pages/gan.py")
     assert at.selectbox(key="gan.data").value == DIGITS
+    assert at.segmented_control(key="gan.generator").value == "gan"
     text = train(at, "gan", 60)
     assert "step 60" in text
     assert at.get("plotly_chart")  # the loss curves, from the job's history
-    assert any(i.captions[0].startswith("Fixed noise batch") for i in at.image)  # the job's preview
+    # the fixed-noise rows, one per class, named in the image and in its caption
+    assert captions(at) == [
+        f"Fixed noise batch, the same noise at every refresh: one row per class ({DIGITS_ROWS})"
+    ]
     button(at, "Evaluate quality").click().run()
-    metrics = {m.label: m.value for m in at.metric}
-    assert {"Memorisation share", "TSTR accuracy", "Same classifier on real"} <= set(metrics)
+    assert {m.label for m in at.metric} >= METRICS
+    assert any("Memorisation share**: the share of samples" in m.value for m in at.markdown)  # explained
     at.number_input(key="gan.n").set_value(5).run()
     button(at, "Generate into the pool").click().run()
     assert not at.exception
-    assert "Added 50 images" in at.success[0].value  # 5 per class, 10 classes
+    assert at.success[0].value.startswith("Added 50 images")  # 5 per class, 10 classes
+    assert {m.label for m in at.metric} >= METRICS  # the figures stay: the model did not change
+    # the run's last preview, the new samples, then the pool: one labelled row per class each (the pool's
+    # rows with their counts)
+    assert captions(at) == [
+        f"Fixed noise batch, the same noise at every refresh: one row per class ({DIGITS_ROWS})",
+        f"The first new samples of every class: {DIGITS_ROWS}",
+        "The latest samples of every class, GAN and VAE alike (count): "
+        + ", ".join(f"{d} (5)" for d in range(10)),
+    ]
     assert any("Synthetic pool: 50 images" in s.value for s in at.subheader)
+
+
+def test_vae_page_trains_on_the_same_data_and_shares_the_pool() -> None:
+    at = open_page("pages/gan.py")
+    at.segmented_control(key="gan.generator").set_value("vae").run()
+    train(at, "vae", 40)
+    assert at.get("plotly_chart") and captions(at)[0].endswith(f"one row per class ({DIGITS_ROWS})")
+    button(at, "Evaluate quality").click().run()
+    assert {m.label for m in at.metric} >= METRICS
+    at.number_input(key="gan.n").set_value(2).run()
+    button(at, "Generate into the pool").click().run()
+    assert at.success[0].value.startswith("Added 20 images")
+    assert {item.generator for item in pool_items(at)} == {"vae"}
+    at.segmented_control(key="gan.generator").set_value("gan").run()  # the GAN has no model of its own
+    assert "gan.evaluate" not in {b.key for b in at.button} and any(
+        "Synthetic pool: 20 images" in s.value for s in at.subheader
+    )
 
 
 def test_unconditional_gan_page_generates_into_the_pool() -> None:
@@ -118,7 +159,7 @@ def test_gan_page_loads_a_checkpoint_and_samples_from_it() -> None:
     assert not at.exception and not at.error
     at.number_input(key="gan.n").set_value(2).run()
     button(at, "Generate into the pool").click().run()
-    assert "Added 20 images" in at.success[0].value  # 2 per class of the checkpoint's 10
+    assert at.success[0].value.startswith("Added 20 images")  # 2 per class of the checkpoint's 10
     assert at.button(key="gan.evaluate")  # it fits the digits: resumable, and its held-out part is known
 
 

@@ -171,6 +171,53 @@ def test_conditional_lines_carry_their_label(reviews):
     assert all(p.startswith(("[negative]", "[positive]")) for p in trainer.preview())
 
 
+@pytest.mark.parametrize(
+    "val_every, val_every_s, slow_pass, expected",
+    [
+        (0, 1e-9, False, [True] * 4),  # every step trains longer than a nanosecond: validated after each
+        (0, 1e-9, True, [False] * 4),  # a pass that took 10 s waits for 200 s of training (5% of the time)
+        (0, 3600.0, False, [False] * 4),  # an hour of training between passes: none in four steps
+        (2, 3600.0, False, [False, True, False, True]),  # the step count still counts
+        (0, 0.0, False, [False] * 4),  # both off
+    ],
+)
+def test_validation_follows_its_schedule_and_changes_nothing_learnt(
+    prose, monkeypatch, val_every, val_every_s, slow_pass, expected
+):
+    import core.generators.lstm.trainer as module
+
+    config = LSTMConfig.dry_run(val_every=val_every, val_every_s=val_every_s)
+    trainer = trained(prose, config, steps=0)
+    if slow_pass:
+        monkeypatch.setattr(trainer, "validate", lambda: 1.0)  # a pass that took...
+        trainer._val_s = 10.0  # ... 10 s
+    else:
+        monkeypatch.setattr(module, "VAL_SHARE", 1e9)  # no stretching: the schedule alone decides
+    results = [trainer.step() for _ in range(4)]
+    assert ["val_bpc" in r for r in results] == expected
+    quiet = trained(prose, LSTMConfig.dry_run(val_every=0, val_every_s=0.0), steps=4)  # never validates
+    weights = zip(trainer.model.state_dict().values(), quiet.model.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in weights)
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["The object is returned."], 1.0),  # every word is a word of the documentation
+        (["THE Object, is RETURNED!"], 1.0),  # case and punctuation do not matter
+        (["the zqxv blorf"], 1 / 3),  # two invented words of three
+        (["the 42 zqxv", "blorf"], 1 / 3),  # numbers are not words; counted over all lines
+        (["", "123 ..."], None),  # no word at all
+    ],
+)
+def test_known_word_share(prose, lines, expected):
+    trainer = trained(prose, steps=0)
+    share = trainer.known_word_share(lines)
+    assert share == (None if expected is None else pytest.approx(expected))
+    loaded = LSTMTrainer.from_checkpoint(load_checkpoint(_bytes(trainer), "m.pt", "lstm"))
+    assert loaded.known_word_share(lines) == share  # the checkpoint keeps the words, not the text
+
+
 def test_novelty(prose):
     trainer = trained(prose, steps=0)
     seen = prose[0].text
@@ -268,7 +315,7 @@ def test_word_level_end_to_end(prose):
 
 QUALITY_STEPS = 400  # fixed step count: the result does not depend on the machine's speed
 QUALITY_CONFIG = LSTMConfig(
-    embedding_dim=32, hidden_size=128, num_layers=1, seq_len=64, batch_size=32, lr=5e-3, val_every=10**6
+    embedding_dim=32, hidden_size=128, num_layers=1, seq_len=64, batch_size=32, lr=5e-3, val_every_s=0.0
 )
 
 

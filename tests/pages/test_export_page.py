@@ -76,6 +76,11 @@ def test_the_archive_on_offer_is_always_the_one_of_what_is_shown(home: AppTest) 
     # 2. Back to the blend it was made from: it is offered again (same inputs, same bytes).
     home.slider(key="export.variants").set_value(0).run()
     assert DOWNLOAD in offered(home) and not [i for i in home.info if i.value == STALE]
+    # 2b. Another format: the zip of class folders is not what the page now asks for.
+    home.radio(key="export.format").set_value("parquet").run()
+    assert offered(home) == ["Download recipe.json"] and STALE in [info.value for info in home.info]
+    home.radio(key="export.format").set_value("zip").run()
+    assert DOWNLOAD in offered(home)
     # 3. Text mode never offers the image archive; each kind keeps its own last archive.
     home.switch_page("pages/text.py").run()  # loads the built-in reviews
     home.switch_page(EXPORT).run()

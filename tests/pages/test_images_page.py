@@ -85,3 +85,69 @@ def test_a_class_folder_named_in_markdown_is_escaped_in_captions(images: AppTest
     for caption in captions:
         assert renders_no_link(caption) and "**" not in caption
     assert r"\[z\]\(x\)" in captions[0] and r"\*\*b\*\*" in captions[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# The augmentation controls and views (issue 11)
+
+GROUPS = ["Geometry", "Crop & size", "Colour", "Blur & noise", "Erasing", "Policy"]
+
+
+def expanders(at: AppTest) -> dict[str, bool]:
+    """Sidebar group title (without its "(on)" mark) -> whether it is marked on."""
+    found = {}
+    for block in at.sidebar.expander:
+        name = block.label.removesuffix(" (on)")
+        if name in GROUPS:  # the workspace's own expander shares the sidebar
+            found[name] = block.label.endswith(" (on)")
+    return found
+
+
+def test_controls_are_grouped_and_groups_that_are_off_are_marked_so(images: AppTest) -> None:
+    groups = expanders(images)
+    assert list(groups) == GROUPS
+    # "Mild, photos" turns on geometry and brightness only.
+    assert groups == {name: name in ("Geometry", "Colour") for name in GROUPS}
+
+
+def test_crop_colour_jitter_and_cutout_on_the_photos_show_each_step_and_copy_to_torchvision(
+    images: AppTest,
+) -> None:
+    images.selectbox(key="img.preset").set_value("Crop + colour jitter + cutout (photos)").run()
+    images.slider(key="img.erase_p").set_value(1.0).run()
+    assert not images.exception and not images.error
+    assert images.selectbox(key="img.crop").value == "random_resized"
+    strip = [img.captions[0].split(":")[0] for img in images.image if ":" in img.captions[0]]
+    assert {"original", "crop & size", "colour", "erasing"} <= set(strip)
+    torchvision_code = next(
+        c.value for c in images.code if "from torchvision.transforms import v2" in c.value
+    )
+    assert "RandomResizedCrop" in torchvision_code and "ColorJitter" in torchvision_code
+    assert "RandomErasing" in torchvision_code
+    import torch
+
+    namespace = {"image": torch.zeros((3, 300, 400), dtype=torch.uint8)}
+    exec(compile(torchvision_code, "<snippet>", "exec"), namespace)
+    assert tuple(namespace["out"].shape) == (3, 224, 224)
+
+
+def test_random_batch_shows_sixteen_images_and_moves_on(images: AppTest) -> None:
+    def batch_grid() -> str:
+        return next(img.value[0] for img in images.image if img.captions[0].startswith("Random batch"))
+
+    first = batch_grid()
+    table = next(d.value for d in images.dataframe if "image" in d.value.columns)
+    assert len(table) == 7  # the built-in photos: fewer than 16 images, each shown once
+    images.number_input(key="images.batch_number").set_value(1).run()
+    assert not images.exception and batch_grid() != first
+
+
+def test_switching_to_digits_offers_their_preset(images: AppTest) -> None:
+    digits = next(n for n in images.selectbox(key="img.builtin").options if n.startswith("Digits"))
+    images.selectbox(key="img.builtin").set_value(digits).run()
+    assert not images.exception
+    assert any("small images" in m.value for m in images.markdown)
+    images.button(key="images.offer.apply").click().run()
+    assert images.toggle(key="img.horizontal_flip").value is False  # a mirrored digit is another digit
+    assert images.selectbox(key="img.fill_mode").value == "constant"
+    assert not any("small images" in m.value for m in images.markdown)  # answered: the offer is gone

@@ -6,6 +6,7 @@ a code span, so expectations about their words are checked on the unescaped text
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -250,3 +251,52 @@ def test_a_csv_cell_quoted_in_a_notice_is_escaped(page: AppTest) -> None:
 
 def test_built_in_samples_are_offered_by_their_display_names(page: AppTest) -> None:
     assert page.selectbox(key="txt.sample").options == display_names("text")
+
+
+# ----------------------------------------------------------------------------------- issue 12
+
+PHOTOSYNTHESIS = (
+    "Plants make their own food through photosynthesis. They use energy from sunlight to turn water and "
+    "carbon dioxide into glucose and oxygen. Oxygen is released into the air."
+)
+
+
+def test_noise_operations_are_offered_and_highlighted(page: AppTest) -> None:
+    page.button_group(key="txt.operations").set_value(["KB", "SPL"]).run()
+    no_failure(page)
+    rows = variant_rows(tables(page)[0])
+    assert 'class="aug-kb" title="keyboard typo: ' in rows[0]  # variant 0: KB, variant 1: SPL
+    assert 'class="aug-spl" title="word split: ' in rows[1]
+    assert any(".aug-kb" in m.value for m in page.markdown if m.value.startswith("<style>"))
+
+
+def test_filters_can_be_turned_off_and_tooltips_say_what_they_left_out(page: AppTest) -> None:
+    page.radio(key="txt.source").set_value("Paste text").run()
+    page.text_area(key="txt.pasted").set_value(PHOTOSYNTHESIS).run()
+    page.button_group(key="txt.operations").set_value(["SR"]).run()
+    page.slider(key="txt.alpha_sr").set_value(0.5).run()
+    no_failure(page)
+    html = tables(page)[0]
+    assert "left out: " in html and "(another part of speech)" in html
+    assert not re.search(r">(piss|pee|weewee|O|C|H2O)<", html)
+    for name in ("pos_filter", "inflect", "rarity_filter", "names_filter", "blocklist"):
+        page.toggle(key=f"txt.{name}").set_value(False).run()
+    page.slider(key="txt.senses").set_value(0).run()
+    page.toggle(key="txt.untagged_senses").set_value(True).run()
+    page.toggle(key="txt.multiword_sr").set_value(True).run()
+    no_failure(page)
+    raw = tables(page)[0]
+    assert raw != html and "left out" not in raw  # WordNet as it is: nothing left out
+
+
+def test_a_v1_configuration_loads_with_the_old_draws(page: AppTest) -> None:
+    data = json.dumps({"format": "auglab.text_aug/1", "operations": ["SR", "RS"], "n_aug": 2})
+    page.file_uploader(key="txt.config_file").upload("old.json", data.encode(), "application/json")
+    page.run()
+    no_failure(page)
+    assert page.toggle(key="txt.legacy_draws").value is True
+    assert page.toggle(key="txt.blocklist").value is False
+    assert page.toggle(key="txt.blocklist").disabled
+    page.toggle(key="txt.legacy_draws").set_value(False).run()
+    page.toggle(key="txt.blocklist").set_value(True).run()
+    no_failure(page)

@@ -5,6 +5,7 @@ Expected pixels come from np.repeat / np.kron and hand-computed sizes, never fro
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -294,3 +295,27 @@ def test_preview_grid_layout(count, with_original, tiles_in_grid):
     r, c = divmod(first_variant, 4)
     y, x = 4 + r * 68, 4 + c * 68
     np.testing.assert_array_equal(grid[y + 32 : y + 64, x : x + 64], enlarged[32:])
+
+
+@pytest.mark.parametrize(
+    ("shape", "tile"),
+    [
+        ((1024, 1024), 256),  # reduced 4x before the crop
+        ((600, 900, 3), 150),  # reduced 6x, wide colour
+    ],
+)
+def test_reduced_preview_crops_the_same_part_of_the_image(shape, tile):
+    # A centre crop of half each side: the tile shows the middle of the image (numpy slicing of the
+    # original, then reduced to the tile), not a middle quarter of the reduced copy's crop box.
+    rows = np.linspace(0, 255, shape[0])[:, None]
+    cols = np.linspace(0, 255, shape[1])[None, :]
+    image = ((rows + cols) / 2).astype(np.uint8)
+    image = np.repeat(image[..., None], shape[2], axis=2) if len(shape) == 3 else image
+    config = ImageAugConfig(crop="centre", crop_height=0.5, crop_width=0.5)
+    tiles, _ = preview_variants(image, config, 0, 0, 1, tile=tile)
+    h, w = shape[0] // 2, shape[1] // 2
+    middle = image[shape[0] // 4 : shape[0] // 4 + h, shape[1] // 4 : shape[1] // 4 + w]
+    expected = cv2.resize(
+        to_rgb(middle), (tiles[0].shape[1], tiles[0].shape[0]), interpolation=cv2.INTER_AREA
+    )
+    assert np.abs(tiles[0].astype(int) - expected.astype(int)).mean() < 3.0

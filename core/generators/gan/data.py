@@ -6,13 +6,17 @@
    the quality checks (:mod:`core.generators.gan.metrics`). The page and ``python -m core train-gan``
    both train on exactly this training part, so they train the same model.
 3. :func:`suggested_settings`: the architecture, size, colour, conditioning and DiffAugment a dataset
-   calls for (the page's and the CLI's defaults).
+   calls for (the page's and the CLI's defaults, for the GAN and the VAE).
+
+The VAE (:mod:`core.generators.vae`) trains on the same split: anything with the data fields of
+:class:`ImageModelConfig` will do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -21,12 +25,17 @@ import torch
 from core.data.image_io import LoadedImage
 from core.data.split import stratified_split
 from core.errors import ConfigError
-from core.generators.gan.model import SIZE_CHOICES, GANConfig
+from core.generators.gan.blocks import CONV_SIZES, VAE_SIZES
+from core.generators.sampling import to_uint8  # noqa: F401 - re-exported: where callers look for it
 from core.seeding import derive_seed
 
 HELD_OUT_PARTS = ("train", "held_out")  # the names of the two parts, for core.data.split
 MIN_HELD_OUT_IMAGES = 20  # fewer images than this: no held-out part (too few to judge anything by)
-SMALL_IMAGE = 16  # pixels: images no larger than this default to the MLP GAN, larger to the DCGAN
+# Measured (bench/bench_gan.py): on 8x8 digits the MLP GAN beats the convolutional one (trained on the
+# digits enlarged to 16 px); from 16 px on, the convolutional GAN wins. Images no larger than this
+# default to the MLP GAN at 8 px, larger ones to the convolutional GAN.
+SMALL_IMAGE = 8
+DEFAULT_MAX_SIZE = 32  # pixels: larger images default to this size (64 px is offered; it is 4x slower)
 # Measured (bench/bench_gan.py): with 10 digits per class plain BCE copies its training images
 # (memorisation share 0.74) while DiffAugment keeps it at 0.10; with all digits it costs TSTR.
 SMALL_PER_CLASS = 50  # fewer images per class than this: DiffAugment on by default
@@ -58,8 +67,21 @@ def _resize_square(array: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(np.ascontiguousarray(array), (size, size), interpolation=interpolation)
 
 
+class ImageModelConfig(Protocol):
+    """The data fields of a GAN's or a VAE's configuration."""
+
+    image_size: int
+    channels: int
+    n_classes: int
+    seed: int
+    held_out: float
+
+    @property
+    def conditional(self) -> bool: ...
+
+
 def prepare_images(
-    dataset_images: Sequence[LoadedImage], config: GANConfig
+    dataset_images: Sequence[LoadedImage], config: ImageModelConfig
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """Turn AugLab images into the GAN's training tensor.
 
@@ -69,7 +91,7 @@ def prepare_images(
 
     Args:
         dataset_images: The images, e.g. ``ImageDataset.images``.
-        config: The GAN configuration (image size, channels, classes).
+        config: The GAN's or VAE's configuration (image size, channels, classes).
 
     Returns:
         ``(images, labels, classes)``: float32 ``N x C x S x S`` in [-1, 1]; int64 ``N`` class
@@ -106,13 +128,6 @@ def prepare_images(
         [index[str(img.label)] if classes else 0 for img in dataset_images], dtype=torch.long
     )
     return images, labels, classes
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """``N x C x S x S`` in [-1, 1] -> uint8 ``N x S x S`` (C = 1) or ``N x S x S x 3`` (C = 3)."""
-    pixels = ((images.detach().float().cpu() + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
-    pixels = pixels.permute(0, 2, 3, 1).numpy()
-    return np.ascontiguousarray(pixels[..., 0] if pixels.shape[3] == 1 else pixels)
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,7 @@ def held_out_parts(labels: Sequence[str | None], fraction: float, seed: int) -> 
     )
 
 
-def training_split(dataset_images: Sequence[LoadedImage], config: GANConfig) -> TrainingData:
+def training_split(dataset_images: Sequence[LoadedImage], config: ImageModelConfig) -> TrainingData:
     """The images as training tensors, ``config.held_out`` of each class kept apart (:func:`held_out_parts`).
 
     Stratified by the images' own labels, also for an unconditional model, so the held-out part is the
@@ -178,11 +193,12 @@ def training_split(dataset_images: Sequence[LoadedImage], config: GANConfig) -> 
 class SuggestedSettings:
     """What a dataset calls for; the page's widgets and the CLI's flags start from it."""
 
-    arch: str  # "mlp" for small images, "dcgan" for larger ones
-    image_size: int  # pixels: the smallest offered size that holds the images (the largest offered above)
+    arch: str  # "mlp" for 8 px images (digits), "dcgan" for larger ones
+    image_size: int  # GAN pixels: the smallest offered size that holds the images, at most DEFAULT_MAX_SIZE
     channels: int  # 1 when every image is grayscale, else 3
     conditional: bool  # every image labelled, 2 classes or more
     diffaugment: bool  # fewer than SMALL_PER_CLASS images per class
+    vae_size: int = 8  # VAE pixels: the smallest VAE size that holds the images, at most DEFAULT_MAX_SIZE
 
 
 def default_diffaugment(n_images: int, n_classes: int) -> bool:
@@ -200,8 +216,12 @@ def suggested_settings(dataset_images: Sequence[LoadedImage]) -> SuggestedSettin
         raise ConfigError("There are no images to train on; load a dataset first.")
     side = max(max(img.height, img.width) for img in dataset_images[:200])
     arch = "mlp" if side <= SMALL_IMAGE else "dcgan"
-    sizes = SIZE_CHOICES[arch]
-    size = sizes[0] if arch == "dcgan" else next((s for s in sizes if s >= side), sizes[-1])
+
+    def fitting(sizes: Sequence[int]) -> int:
+        offered = [s for s in sizes if s <= DEFAULT_MAX_SIZE]
+        return next((s for s in offered if s >= side), offered[-1])
+
+    size = SMALL_IMAGE if arch == "mlp" else fitting(CONV_SIZES)
     grey = all(img.channels == 1 for img in dataset_images[:500])
     labels = {img.label for img in dataset_images}
     classes = labels - {None}
@@ -212,4 +232,5 @@ def suggested_settings(dataset_images: Sequence[LoadedImage]) -> SuggestedSettin
         channels=1 if grey else 3,
         conditional=conditional,
         diffaugment=default_diffaugment(len(dataset_images), len(classes)),
+        vae_size=fitting(VAE_SIZES),
     )

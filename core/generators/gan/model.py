@@ -1,20 +1,25 @@
-"""The GAN's configuration and networks: the classic MLP GAN and a small DCGAN, with no I/O.
+"""The GAN's configuration and networks: the classic MLP GAN and a small convolutional GAN, with no I/O.
 
 - :class:`GANConfig`: a frozen, validated, JSON round-trippable description of the model, its training
   and its held-out share.
 - :func:`build_models`: the generator and discriminator of a config, initialised from the stream
   ``(config.seed, "gan", "init")`` of :mod:`core.seeding`.
 
-Randomness never comes from the global torch RNG (Streamlit serves every browser session as a thread
-of one process): the networks are built on the ``meta`` device (so constructing a layer draws
-nothing) and every parameter is then initialised from a ``torch.Generator``; dropout masks, DiffAugment
-and the spectral-norm power-iteration vectors draw from the generator passed to them.
+The convolutional GAN ("dcgan") is DCGAN-shaped and sized for a CPU: the generator maps the noise (and
+a class embedding) through a linear layer to a 4x4 map (7x7 for 28 px) and doubles it with transposed
+convolutions, BatchNorm and ReLU; the discriminator halves the image with strided convolutions and
+LeakyReLU, sums the last map over space and reads one logit from it, class-conditional through a
+projection (Miyato & Koyama 2018: ``linear(h) + <embed(y), h>``). It makes 16, 28, 32 and 64 px images,
+gray or colour.
+
+Randomness never comes from the global torch RNG (see :mod:`core.generators.gan.blocks`): the networks
+are built on the ``meta`` device (so constructing a layer draws nothing) and every parameter is then
+initialised from a ``torch.Generator``.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,14 +30,43 @@ from torch.nn.utils import parametrize
 
 from core.config import check_bool, check_choice, check_float, check_int, check_seed, from_mapping
 from core.errors import ConfigError
+from core.generators.gan.blocks import (
+    CONV_SIZES,
+    ClassBatchNorm2d,
+    GenDropout,
+    SpectralNorm,
+    conv_ladder,
+    diff_augment,
+    init_weights,
+)
 from core.seeding import torch_generator
+
+__all__ = [
+    "ARCHS",
+    "DCGAN_SIZES",
+    "LOSSES",
+    "SIZE_CHOICES",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "GANConfig",
+    "GenDropout",
+    "Generator",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "SpectralNorm",
+    "build_models",
+    "diff_augment",
+]
 
 ARCHS = ("mlp", "dcgan")
 LOSSES = ("bce", "hinge")
-DCGAN_SIZES = (32, 64)
+DCGAN_SIZES = CONV_SIZES
 MLP_SIZE_RANGE = (8, 64)  # pixels, inclusive
 # The image sizes offered per architecture (the pages' menus, the CLI's default is the first).
 SIZE_CHOICES = {"mlp": (8, 16, 28, 32), "dcgan": DCGAN_SIZES}
+# Adam learning rates by architecture. Measured (bench/bench_gan.py): the MLP GAN's 2e-4 suits the digits;
+# the convolutional GAN learns the drawn shapes about twice as fast per step with 1e-3 as with 5e-4.
+DEFAULT_LR = {"mlp": 2e-4, "dcgan": 1e-3}
 MAX_CLASSES = 100  # conditional models: one-hot label maps grow the discriminator with the class count
 MAX_HELD_OUT = 0.5  # below one half, every class keeps at least one training image (largest remainders)
 
@@ -45,13 +79,13 @@ MAX_HELD_OUT = 0.5  # below one half, every class keeps at least one training im
 class GANConfig:
     """What to build and how to train it; validated on construction (:class:`ConfigError`)."""
 
-    arch: str = "mlp"  # "mlp": the classic fully connected GAN; "dcgan": convolutional, 32 or 64 px
-    image_size: int = 8  # side of the square images, pixels (mlp 8..64; dcgan 32 or 64); 8 = digits
+    arch: str = "mlp"  # "mlp": the classic fully connected GAN; "dcgan": convolutional, 16/28/32/64 px
+    image_size: int = 8  # side of the square images, pixels (mlp 8..64; dcgan 16, 28, 32 or 64); 8 = digits
     channels: int = 1  # 1 grayscale, 3 RGB
     n_classes: int = 0  # 0: unconditional; > 0: class-conditional on that many classes
     z_dim: int = 100  # length of the generator's noise vector
     batch_size: int = 64  # real images per step (and as many generated ones)
-    lr: float = 2e-4  # Adam learning rate of both networks
+    lr: float | None = None  # Adam learning rate of both networks; None: DEFAULT_LR of the architecture
     beta1: float = 0.5  # Adam beta1 of both networks (beta2 stays 0.999)
     loss: str = "bce"  # "bce": non-saturating GAN loss; "hinge": D hinge loss, G = -D(fake).mean()
     label_smoothing: float = 0.0  # one-sided: real target 1 - s for the discriminator (bce only)
@@ -59,9 +93,10 @@ class GANConfig:
     diffaugment: bool = False  # DiffAugment (brightness, translation, cutout) on real and fake before D
     seed: int = 0  # weights, batches, noise, dropout, augmentation and the held-out split derive from it
     hidden: tuple[int, int] = (256, 512)  # mlp generator widths; the discriminator mirrors them
-    base_channels: int = 64  # dcgan feature maps next to the image (ngf = ndf); doubled per level
+    base_channels: int = 32  # dcgan feature maps next to the image (ngf = ndf); doubled per level
     dropout: float = 0.3  # mlp discriminator dropout probability
     held_out: float = 0.2  # share of each class kept out of training for the quality checks (0: none)
+    ema: float = 0.999  # samples come from an average of the generator's weights with this decay (0: off)
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:  # plain Python types, so numpy scalars never reach JSON
@@ -75,8 +110,9 @@ class GANConfig:
                 f"pixels, got {self.image_size}."
             )
         if self.arch == "dcgan" and self.image_size not in DCGAN_SIZES:
+            sizes = ", ".join(map(str, DCGAN_SIZES))
             raise ConfigError(
-                f"The DCGAN makes 32x32 or 64x64 images (image_size 32 or 64), got {self.image_size}."
+                f"The DCGAN makes images of {sizes} pixels (image_size), got {self.image_size}."
             )
         put("channels", check_int("channels", self.channels, 1, 3))
         if self.channels == 2:
@@ -86,7 +122,10 @@ class GANConfig:
             raise ConfigError("A conditional GAN needs at least 2 classes; use n_classes=0 for one class.")
         put("z_dim", check_int("z_dim", self.z_dim, 1, 1024))
         put("batch_size", check_int("batch_size", self.batch_size, 2, 4096))
-        put("lr", check_float("lr", self.lr, 0.0, 1.0, low_open=True))
+        put(
+            "lr",
+            DEFAULT_LR[self.arch] if self.lr is None else check_float("lr", self.lr, 0.0, 1.0, low_open=True),
+        )
         put("beta1", check_float("beta1", self.beta1, 0.0, 1.0, high_open=True))
         put("loss", check_choice("loss", self.loss, LOSSES))
         put("label_smoothing", check_float("label_smoothing", self.label_smoothing, 0.0, 0.5, high_open=True))
@@ -102,6 +141,7 @@ class GANConfig:
         put("base_channels", check_int("base_channels", self.base_channels, 1, 512))
         put("dropout", check_float("dropout", self.dropout, 0.0, 1.0, high_open=True))
         put("held_out", check_float("held_out", self.held_out, 0.0, MAX_HELD_OUT, high_open=True))
+        put("ema", check_float("ema", self.ema, 0.0, 1.0, high_open=True))
 
     @property
     def conditional(self) -> bool:
@@ -134,88 +174,6 @@ class GANConfig:
         base: dict[str, Any] = {"z_dim": 16, "batch_size": 8, "hidden": (16, 32), "base_channels": 4}
         base.update(overrides)
         return cls(**base)
-
-
-# ---------------------------------------------------------------------------------------------
-# Building blocks that draw from a passed generator, never the global RNG
-
-
-class GenDropout(nn.Module):
-    """Dropout whose mask comes from the generator passed to ``forward`` (nn.Dropout uses the global RNG)."""
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-        if not self.training or self.p == 0:
-            return x
-        if generator is None:
-            raise ValueError("GenDropout needs a torch.Generator in training mode.")
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=generator)
-        return x * keep / (1.0 - self.p)
-
-
-class SpectralNorm(nn.Module):
-    """Spectral normalisation as a parametrization, like ``torch.nn.utils.parametrizations.spectral_norm``
-    (one power iteration per training forward, 15 at creation) but with ``u``/``v`` drawn from a generator.
-    """
-
-    def __init__(self, weight: torch.Tensor, generator: torch.Generator, eps: float = 1e-12) -> None:
-        super().__init__()
-        self.eps = eps
-        matrix = weight.detach().flatten(1)
-        h, w = matrix.shape
-        u = torch.randn(h, generator=generator, dtype=weight.dtype, device=weight.device)
-        v = torch.randn(w, generator=generator, dtype=weight.dtype, device=weight.device)
-        self.register_buffer("_u", F.normalize(u, dim=0, eps=eps))
-        self.register_buffer("_v", F.normalize(v, dim=0, eps=eps))
-        self._power_method(matrix, 15)
-
-    @torch.no_grad()
-    def _power_method(self, matrix: torch.Tensor, iterations: int) -> None:
-        for _ in range(iterations):
-            self._u = F.normalize(torch.mv(matrix, self._v), dim=0, eps=self.eps, out=self._u)
-            self._v = F.normalize(torch.mv(matrix.t(), self._u), dim=0, eps=self.eps, out=self._v)
-
-    def forward(self, weight: torch.Tensor) -> torch.Tensor:
-        matrix = weight.flatten(1)
-        if self.training:
-            self._power_method(matrix, 1)
-        u = self._u.clone(memory_format=torch.contiguous_format)
-        v = self._v.clone(memory_format=torch.contiguous_format)
-        sigma = torch.dot(u, torch.mv(matrix, v))
-        return weight / sigma
-
-
-def diff_augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """DiffAugment (Zhao et al., 2020), differentiable, on an ``N x C x H x W`` batch in [-1, 1].
-
-    1. Brightness: add one value uniform in [-0.5, 0.5) per image.
-    2. Translation: shift each image by whole pixels, up to 1/8 of the side each way, zero fill.
-    3. Cutout: set one square of half the side (centre anywhere in the image) to 0 per image.
-    """
-    n, c, h, w = x.shape
-    dev = x.device
-    # 1. brightness
-    x = x + (torch.rand(n, 1, 1, 1, generator=generator, device=dev, dtype=x.dtype) - 0.5)
-    # 2. translation: gather from a 1-pixel zero-padded copy, source indices clamped onto the padding
-    #    (one flat gather per image: its backward is a cheap scatter-add, unlike advanced indexing)
-    sh, sw = int(h * 0.125 + 0.5), int(w * 0.125 + 0.5)
-    ty = torch.randint(-sh, sh + 1, (n, 1, 1), generator=generator, device=dev)
-    tx = torch.randint(-sw, sw + 1, (n, 1, 1), generator=generator, device=dev)
-    rows = torch.clamp(torch.arange(h, device=dev)[None, :, None] + ty + 1, 0, h + 1)
-    cols = torch.clamp(torch.arange(w, device=dev)[None, None, :] + tx + 1, 0, w + 1)
-    index = (rows * (w + 2) + cols).reshape(n, 1, h * w).expand(n, c, h * w)
-    x = torch.gather(F.pad(x, [1, 1, 1, 1]).reshape(n, c, -1), 2, index).reshape(n, c, h, w)
-    # 3. cutout: zero the square [oy - ch/2, oy + ch/2) x [ox - cw/2, ox + cw/2), clipped to the image
-    ch, cw = int(h * 0.5 + 0.5), int(w * 0.5 + 0.5)
-    oy = torch.randint(0, h + (1 - ch % 2), (n, 1, 1), generator=generator, device=dev)
-    ox = torch.randint(0, w + (1 - cw % 2), (n, 1, 1), generator=generator, device=dev)
-    r = torch.arange(h, device=dev)[None, :, None] - (oy - ch // 2)
-    q = torch.arange(w, device=dev)[None, None, :] - (ox - cw // 2)
-    inside = (r >= 0) & (r < ch) & (q >= 0) & (q < cw)
-    return x * (~inside).to(x.dtype).unsqueeze(1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,86 +253,90 @@ class MLPDiscriminator(nn.Module):
 
 
 class DCGANGenerator(Generator):
-    """z (+ a class embedding) as a 1x1 map -> ConvTranspose + BatchNorm + ReLU up to S x S, tanh."""
+    """z (+ a class embedding) -> linear -> 4x4 (7x7) map -> ConvTranspose + BatchNorm + ReLU -> S x S, tanh.
+
+    Widths halve per level from ``base_channels * 2**(levels - 1)`` to ``base_channels``; the last
+    transposed convolution makes the image. Conditional models look up every BatchNorm's scale and shift
+    by class (:class:`~core.generators.gan.blocks.ClassBatchNorm2d`).
+    """
 
     def __init__(self, config: GANConfig) -> None:
         super().__init__()
         self.config = config
         k = config.n_classes
         self.label_embedding = nn.Embedding(k, k) if k else None
-        levels = int(math.log2(config.image_size)) - 2  # 4x4 -> image_size by doubling
+        start, levels = conv_ladder(config.image_size)
         widths = [config.base_channels * 2 ** (levels - 1 - i) for i in range(levels)]
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(config.z_dim + k, widths[0], 4, 1, 0, bias=False),
-            nn.BatchNorm2d(widths[0]),
-            nn.ReLU(),
-        ]
+        self.start = start
+        self.project = nn.Linear(config.z_dim + k, widths[0] * start * start)
+        self.norms = nn.ModuleList([ClassBatchNorm2d(widths[0], k)])
+        self.ups = nn.ModuleList()
         for a, b in itertools.pairwise(widths):
-            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU()]
-        layers += [nn.ConvTranspose2d(widths[-1], config.channels, 4, 2, 1, bias=False), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
+            self.ups.append(nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False))
+            self.norms.append(ClassBatchNorm2d(b, k))
+        self.to_image = nn.ConvTranspose2d(widths[-1], config.channels, 4, 2, 1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.label_embedding is not None:
             z = torch.cat([z, self.label_embedding(labels)], dim=1)
-        return self.net(z[:, :, None, None])
+        x = self.project(z).view(z.shape[0], -1, self.start, self.start)
+        x = F.relu(self.norms[0](x, labels))
+        for up, norm in zip(self.ups, self.norms[1:], strict=True):
+            x = F.relu(norm(up(x), labels))
+        return torch.tanh(self.to_image(x))
 
 
 class DCGANDiscriminator(nn.Module):
-    """Image (+ one-hot label maps) -> strided Conv + LeakyReLU(0.2) down to 4x4 -> 1 logit."""
+    """Image -> strided Conv + LeakyReLU(0.2) down to 4x4 (7x7 -> 3x3) -> sum over space -> 1 logit.
+
+    The logit also sees the minibatch standard deviation of the pooled features (Karras et al. 2018,
+    over groups of 4 images): a generator that gives every noise the same image is easy to tell from a
+    real batch, which keeps a class's samples from collapsing onto one. Class-conditional models add
+    the projection ``<embed(y), h>`` of the pooled features ``h``.
+    """
+
+    GROUP = 4  # images per minibatch-deviation group (smaller batches use 2, or none)
 
     def __init__(self, config: GANConfig) -> None:
         super().__init__()
         self.config = config
-        levels = int(math.log2(config.image_size)) - 2
+        _, levels = conv_ladder(config.image_size)
         widths = [config.base_channels * 2**i for i in range(levels)]
         layers: list[nn.Module] = []
-        previous = config.channels + config.n_classes
+        previous = config.channels
         for width in widths:
             layers += [nn.Conv2d(previous, width, 4, 2, 1), nn.LeakyReLU(0.2)]
             previous = width
-        layers.append(nn.Conv2d(previous, 1, 4, 1, 0))
         self.net = nn.Sequential(*layers)
+        self.head = nn.Linear(previous + 1, 1)
+        self.label_embedding = nn.Embedding(config.n_classes, previous) if config.n_classes else None
+
+    def _deviation(self, h: torch.Tensor) -> torch.Tensor:
+        """``N x 1``: the mean over features of their standard deviation within each group of images."""
+        n = h.shape[0]
+        group = next(g for g in (self.GROUP, 2, 1) if n % g == 0)
+        if group == 1:
+            return h.new_zeros(n, 1)
+        spread = h.view(group, n // group, -1).var(dim=0, unbiased=False).add(1e-8).sqrt().mean(dim=1)
+        return spread.repeat(group).view(n, 1)
 
     def forward(
         self, x: torch.Tensor, labels: torch.Tensor | None = None, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        if self.config.n_classes:
-            maps = F.one_hot(labels, self.config.n_classes).to(x.dtype)[:, :, None, None]
-            x = torch.cat([x, maps.expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
-        return self.net(x).view(-1)
-
-
-def _init_weights(model: nn.Module, generator: torch.Generator) -> None:
-    """Initialise every parameter and buffer from ``generator`` (the model was built on ``meta``).
-
-    Convolutions: normal(0, 0.02) and zero biases (DCGAN). Linear layers: PyTorch's default
-    (kaiming-uniform weights with a=sqrt(5), biases uniform in +-1/sqrt(fan_in)). BatchNorm: weight
-    normal(1, 0.02), bias 0, fresh running statistics. Embeddings: normal(0, 1).
-    """
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
-            nn.init.normal_(module.weight, 0.0, 0.02, generator=generator)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Linear):
-            nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
-            bound = 1 / math.sqrt(module.in_features)
-            nn.init.uniform_(module.bias, -bound, bound, generator=generator)
-        elif isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
-            nn.init.normal_(module.weight, 1.0, 0.02, generator=generator)
-            nn.init.zeros_(module.bias)
-            module.reset_running_stats()
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, 0.0, 1.0, generator=generator)
+        h = self.net(x).sum(dim=(2, 3))
+        out = self.head(torch.cat([h, self._deviation(h)], dim=1)).view(-1)
+        if self.label_embedding is not None:
+            out = out + (self.label_embedding(labels) * h).sum(dim=1)
+        return out
 
 
 def build_models(config: GANConfig, device: torch.device | str = "cpu") -> tuple[Generator, nn.Module]:
     """The generator and discriminator of ``config``, initialised from the stream ``(seed, "gan", "init")``.
 
     Layers are constructed on the ``meta`` device, so that their default initialisation draws nothing
-    from the global RNG, then materialised on the CPU, initialised from the seed, given spectral norm
-    if asked, and moved to ``device``.
+    from the global RNG, then materialised on the CPU, initialised from the seed
+    (:func:`~core.generators.gan.blocks.init_weights`), given spectral norm if asked, and moved to
+    ``device``.
     """
     gen_cls, disc_cls = (
         (MLPGenerator, MLPDiscriminator) if config.arch == "mlp" else (DCGANGenerator, DCGANDiscriminator)
@@ -384,7 +346,7 @@ def build_models(config: GANConfig, device: torch.device | str = "cpu") -> tuple
     rng = torch_generator(config.seed, "gan", "init")
     for model in (generator_net, discriminator):
         model.to_empty(device="cpu")
-        _init_weights(model, rng)
+        init_weights(model, rng)
     if config.spectral_norm:
         for module in list(discriminator.modules()):
             if isinstance(module, nn.Linear | nn.Conv2d):

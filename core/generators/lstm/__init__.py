@@ -31,6 +31,7 @@ from core.generators.lstm.corpus import (
     line_hash,
     suggested_conditional,
     tokenize,
+    words_of,
 )
 from core.generators.lstm.model import LSTMConfig, LSTMModel, stream_bits
 from core.generators.lstm.trainer import LSTMTrainer
@@ -52,4 +53,5 @@ __all__ = [
     "stream_bits",
     "suggested_conditional",
     "tokenize",
+    "words_of",
 ]

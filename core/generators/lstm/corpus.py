@@ -32,6 +32,7 @@ LEVELS = ("char", "word")
 # Word level: a word with the one space before it, a punctuation mark with the one space before it,
 # or any other whitespace character on its own. Joining the tokens gives the text back exactly.
 _WORD_TOKEN = re.compile(r" ?\w+| ?[^\w\s]|\s", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+")  # a run of letters: what "a word" means for the known-word share
 
 
 class CorpusSettings(Protocol):
@@ -63,6 +64,11 @@ def tokenize(text: str, level: str) -> list[str]:
 def label_token(label: str) -> str:
     """The vocabulary entry of a label, e.g. ``"<label:positive>"``."""
     return f"{LABEL_PREFIX}{label}>"
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` (runs of letters, case-folded), e.g. ``"Don't 3x"`` -> ``["don", "t", "x"]``."""
+    return [word.casefold() for word in _WORD.findall(text)]
 
 
 def line_hash(line: str) -> str:
@@ -155,6 +161,7 @@ class Corpus:
         val_ids: int64 ids of the held-out tail, shape (M,).
         val_chars: int32 characters each validation token stands for, shape (M,).
         train_lines: Stripped, non-empty texts of the examples that start in the training split.
+        train_words: The words (:func:`words_of`) of those examples.
     """
 
     vocab: Vocab
@@ -167,6 +174,7 @@ class Corpus:
     val_ids: torch.Tensor
     val_chars: torch.Tensor
     train_lines: frozenset[str]
+    train_words: frozenset[str] = frozenset()
 
     def unigram_bpc(self) -> float:
         """Bits per character of the validation tail under a unigram model of the training tokens.
@@ -251,6 +259,7 @@ def build_corpus(examples: Sequence[TextExample], config: CorpusSettings) -> Cor
         for ex, start in zip(examples, starts, strict=True)
         if start < split and ex.text.strip()
     )
+    train_words = frozenset(word for line in train_lines for word in words_of(line))
     id_tensor = torch.tensor(ids, dtype=torch.int64)
     char_tensor = torch.tensor(chars, dtype=torch.int32)
     return Corpus(
@@ -264,4 +273,5 @@ def build_corpus(examples: Sequence[TextExample], config: CorpusSettings) -> Cor
         val_ids=id_tensor[split:].clone(),
         val_chars=char_tensor[split:].clone(),
         train_lines=train_lines,
+        train_words=train_words,
     )

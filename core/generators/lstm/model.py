@@ -35,7 +35,7 @@ _WHOLE_RANGES = (
     ("seq_len", 2, 4096),
     ("batch_size", 1, 4096),
     ("lr_decay_steps", 0, 10**9),
-    ("val_every", 1, 10**9),
+    ("val_every", 0, 10**9),
 )
 
 
@@ -61,7 +61,8 @@ class LSTMConfig:
     lr_decay_steps: int = 0  # steps over which the LR falls linearly to 10% (0 keeps it constant)
     grad_clip: float = 1.0  # gradient norm limit (0 disables clipping)
     val_fraction: float = 0.1  # share of the tokens at the END of the corpus held out for validation
-    val_every: int = 200  # steps between validation passes (each reads the whole tail): ~3% of the time
+    val_every: int = 0  # steps between validation passes (0: none by count; see val_every_s)
+    val_every_s: float = 5.0  # seconds of training between validation passes, so the curve shows early
     conditional: bool = False  # prefix each line with a label token, so generated lines carry labels
     seed: int = 0  # every random choice (init, batches, dropout, previews) derives from it
 
@@ -76,6 +77,7 @@ class LSTMConfig:
         put("lr", check_float("lr", self.lr, 0.0, 1.0, low_open=True))
         put("grad_clip", check_float("grad_clip", self.grad_clip, 0.0, 1e6))
         put("val_fraction", check_float("val_fraction", self.val_fraction, 0.0, 0.5, low_open=True))
+        put("val_every_s", check_float("val_every_s", self.val_every_s, 0.0, 24 * 3600.0))
         put("conditional", check_bool("conditional", self.conditional))
         put("seed", check_seed("seed", self.seed))
 
@@ -95,7 +97,15 @@ class LSTMConfig:
     @classmethod
     def dry_run(cls, **changes: Any) -> LSTMConfig:
         """A tiny configuration that trains in milliseconds per step, for tests and smoke checks."""
-        values = dict(embedding_dim=8, hidden_size=16, num_layers=2, seq_len=16, batch_size=4, val_every=5)
+        values = dict(
+            embedding_dim=8,
+            hidden_size=16,
+            num_layers=2,
+            seq_len=16,
+            batch_size=4,
+            val_every=5,
+            val_every_s=0.0,
+        )
         values.update(changes)
         return cls(**values)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import math
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from core.config import check_float, check_int, check_seed
 from core.errors import ConfigError
 from core.generators.checkpoint import CheckpointError, check_payload, seal
 from core.generators.engine import pick_device
-from core.generators.lstm.corpus import Corpus, Vocab, line_hash
+from core.generators.lstm.corpus import Corpus, Vocab, line_hash, words_of
 from core.generators.lstm.model import LSTMConfig, LSTMModel, stream_bits
 from core.seeding import torch_generator
 
@@ -33,6 +34,7 @@ _PREVIEW_LEN = {"char": 60, "word": 15}  # tokens per preview sample
 MAX_LINES = 100_000  # lines per sample() call
 MAX_SAMPLE_LEN = 100_000  # tokens per sampled line
 MAX_TEMPERATURE = 100.0  # far past where samples are noise
+VAL_SHARE = 0.05  # a time-scheduled validation pass waits until it costs at most this share of the time
 
 
 class LSTMTrainer:
@@ -90,6 +92,8 @@ class LSTMTrainer:
         self._pending_optimizer: dict[str, Any] | None = None  # a checkpoint's, loaded on first use
         self.steps_done = 0
         self.last_val_bpc: float | None = None
+        self._trained_s = 0.0  # seconds of training since the last validation
+        self._val_s = 0.0  # seconds the last validation pass took
         self._lock = threading.RLock()
         self._batch_generator = torch_generator(config.seed, "lstm", "batch")
         self._dropout_generator = torch_generator(config.seed, "lstm", "dropout", device=self.device)
@@ -97,6 +101,7 @@ class LSTMTrainer:
         self._line_hashes = (
             frozenset(line_hash(line) for line in corpus.train_lines) if corpus is not None else frozenset()
         )
+        self._train_words = corpus.train_words if corpus is not None else frozenset()
         if corpus is not None:
             self._train = corpus.train_ids.to(self.device)
             self._train_chars = corpus.train_chars.to(self.device)
@@ -137,13 +142,29 @@ class LSTMTrainer:
         ids = self._train[index]
         return ids[:, :-1], ids[:, 1:], self._train_chars[index[:, 1:]]
 
+    def _validation_due(self, step_s: float) -> bool:
+        """Whether to validate after this step: every ``val_every`` steps, or after ``val_every_s``
+        seconds of training since the last pass (validation time not counted), stretched so that
+        validating takes at most 5% of the time (:data:`VAL_SHARE`) when one pass is slow. Validation
+        changes nothing the model learns, so a schedule in seconds keeps training reproducible."""
+        cfg = self.config
+        if cfg.val_every and self.steps_done % cfg.val_every == 0:
+            return True
+        self._trained_s += step_s
+        if cfg.val_every_s and self._trained_s >= max(cfg.val_every_s, self._val_s / VAL_SHARE):
+            self._trained_s = 0.0
+            return True
+        return False
+
     def step(self) -> dict[str, float]:
-        """One Adam step on a random batch: ``{"train_bpc": ...}``, plus ``"val_bpc"`` every ``val_every``."""
+        """One Adam step on a random batch: ``{"train_bpc": ...}``, plus ``"val_bpc"`` when due
+        (see :meth:`_validation_due`)."""
         if self.corpus is None:
             raise ConfigError(
                 "This model was loaded from a checkpoint without its text; load the text to train it."
             )
         with self._lock:
+            started = time.perf_counter()
             x, y, chars = self.batch()
             logits, _ = self.model(x, dropout_generator=self._dropout_generator)
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
@@ -158,7 +179,7 @@ class LSTMTrainer:
             self.steps_done += 1
             bits = loss.item() * y.numel() / math.log(2)
             out = {"train_bpc": bits / max(1, int(chars.sum()))}
-            if self.steps_done % self.config.val_every == 0:
+            if self._validation_due(time.perf_counter() - started):
                 out["val_bpc"] = self.validate()
             return out
 
@@ -171,7 +192,9 @@ class LSTMTrainer:
         if self.corpus is None:
             raise ConfigError("This model was loaded without its text, so there is nothing to validate on.")
         with self._lock:
+            started = time.perf_counter()
             bits = stream_bits(self.model, self._val_inputs, self._val_targets)
+            self._val_s = time.perf_counter() - started
             self.last_val_bpc = bits / self._val_char_total
             return self.last_val_bpc
 
@@ -292,6 +315,18 @@ class LSTMTrainer:
             return 0.0
         return sum(line_hash(line) not in self._line_hashes for line in kept) / len(kept)
 
+    def known_word_share(self, lines: Sequence[str]) -> float | None:
+        """Share (0..1) of the words in ``lines`` that occur in the training text (None: no words).
+
+        Words are runs of letters, case-folded (:func:`~core.generators.lstm.corpus.words_of`). Real
+        text in the training text's language scores near 1; gibberish that is "novel" only because its
+        words do not exist scores far lower. Novelty alone cannot tell the two apart.
+        """
+        words = [word for line in lines for word in words_of(line)]
+        if not words:
+            return None
+        return sum(word in self._train_words for word in words) / len(words)
+
     def preview(self) -> list[str]:
         """Three short lines from an empty prompt and a fixed stream, so previews compare across steps.
 
@@ -352,6 +387,7 @@ class LSTMTrainer:
                 "unigram_bpc": float(self.unigram_bpc),
                 "val_bpc": self.last_val_bpc,
                 "train_line_hashes": sorted(self._line_hashes),
+                "train_words": sorted(self._train_words),
             }
         return seal(payload)
 
@@ -439,4 +475,6 @@ class LSTMTrainer:
             trainer.unigram_bpc = float(unigram) if isinstance(unigram, (int, float)) else float("nan")
             hashes = payload.get("train_line_hashes") or []
             trainer._line_hashes = frozenset(h for h in hashes if isinstance(h, str))
+            words = payload.get("train_words") or []
+            trainer._train_words = frozenset(w for w in words if isinstance(w, str))
         return trainer
