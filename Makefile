@@ -20,6 +20,7 @@ test: setup-dev data browser
 bench: setup-dev data browser
 	$(PY) bench/bench_image_aug.py --update-readme
 	$(PY) bench/bench_text_aug.py --update-readme
+	$(PY) bench/text_quality.py --update-readme
 	$(PY) bench/bench_gan.py --update-readme
 	$(PY) bench/bench_lstm.py --update-readme
 	$(PY) bench/bench_export.py --update-readme

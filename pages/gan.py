@@ -15,6 +15,7 @@ from ui import image_controls, pool
 from ui.common import ensure_framed, user_errors
 from ui.gan_controls import (
     GENERATORS,
+    chosen_generator,
     data_choice,
     data_key,
     gan_config,
@@ -37,7 +38,7 @@ from ui.training import (
 
 ensure_framed()  # first thing: this page runs inside app.py's router
 
-st.title("Image generator (GAN or VAE)")
+st.title(f"Image generator ({GENERATORS[chosen_generator()]})")
 st.caption(
     "A GAN (the classic MLP for 8x8 digits, a small convolutional one from 16 to 64 px) or a VAE, "
     "optionally class-conditional, with small-data remedies. Every random choice comes from the seed you set."

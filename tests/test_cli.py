@@ -180,3 +180,17 @@ def test_inspect_prints_json_with_total(tmp_path):
     assert summary["total"] == 2
     assert summary["layout_counts"] == {"grayscale": 1, "RGB": 1}
     assert "skipped bad.png" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("inputs", "total", "problem"),
+    [
+        (["digits"], 1797, None),  # a built-in sample by its short name, as recipes name it
+        (["photos", "nosuch.zip"], 7, "skipped nosuch.zip: is not a built-in sample"),  # named, not a crash
+    ],
+)
+def test_inspect_takes_built_in_samples_by_name(inputs, total, problem):
+    proc = run_core("inspect", *inputs)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total"] == total
+    assert (problem in proc.stderr) if problem else not proc.stderr.strip()

@@ -79,8 +79,9 @@ def current_config(kind: str) -> Any:
     """The augmentation as set on the Images or Text page (their widgets' session values)."""
     cls, prefix = (ImageAugConfig, "img") if kind == "images" else (TextAugConfig, "txt")
     values = {f.name: st.session_state.get(f"{prefix}.{f.name}") for f in fields(cls)}
-    if kind == "images" and values["rotation_range"] is not None:
-        # Settings kept by a version before the added image steps: those steps take their defaults (off).
+    if values["rotation_range" if kind == "images" else "alpha_sr"] is not None:
+        # Settings kept by a version before the added steps (image steps, text noise operations and
+        # synonym filters): those take their defaults.
         values = {name: value for name, value in values.items() if value is not None}
     if any(v is None for v in values.values()):
         return PRESETS["Mild, photos"] if kind == "images" else TextAugConfig()

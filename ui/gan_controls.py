@@ -66,6 +66,12 @@ def data_choice() -> ImageDataset | None:
     return dataset
 
 
+def chosen_generator() -> str:
+    """The generator the page shows (``"gan"`` or ``"vae"``), before its widget is drawn (for the title)."""
+    value = st.session_state.get(init("gan.generator", "gan"))
+    return value if value in GENERATORS else "gan"
+
+
 def generator_choice() -> str:
     """GAN or VAE: ``"gan"`` or ``"vae"`` (each keeps its own run and model in the workspace)."""
     return (
@@ -184,6 +190,14 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
         help=f"On by default below {SMALL_PER_CLASS} images per class, where a GAN otherwise memorises "
         "its training images.",
     )
+    averaged = sb.toggle(
+        "Sample from averaged weights (EMA)",
+        value=suggested.ema,
+        key=f"gan.ema.{dataset.name}.{len(dataset.images)}",
+        help=f"Samples from a moving average of the generator's weights: steadier and sharper; off by "
+        f"default below {SMALL_PER_CLASS} images per class, where the average's samples copy the training "
+        "images.",
+    )
     smoothing = sb.slider(
         "One-sided label smoothing",
         0.0,
@@ -201,6 +215,7 @@ def gan_config(dataset: ImageDataset) -> GANConfig:
         label_smoothing=float(smoothing) if loss == "bce" else 0.0,
         spectral_norm=spectral,
         diffaugment=diffaug,
+        ema=GANConfig().ema if averaged else 0.0,
         **data,
         **common,
     )

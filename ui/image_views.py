@@ -114,13 +114,14 @@ def batch(dataset: Any, config: ImageAugConfig, seed: int) -> None:
     """One variant each of 16 different images across the classes, as a training batch sees them."""
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     number = int(right.number_input("Batch", 0, 10**6, step=1, key=init(BATCH, 0), help="+ for a new batch."))
-    left.markdown(
-        f"Batch {number}: {BATCH_SIZE} different images, the classes taking turns, each showing variant "
-        f"v{number}. Another batch draws other images and other variants; both depend only on the seed."
-    )
     images = [item.array for item in dataset.images]
     labels = [item.label for item in dataset.images]
     grid, items, params = random_batch(images, labels, config, seed, number, tile=128, cols=8)
+    shown = f"{len(items)} different images" if len(items) == BATCH_SIZE else f"all {len(items)} images"
+    left.markdown(
+        f"Batch {number}: {shown}, the classes taking turns, each showing variant v{number}. Another "
+        "batch draws other images and other variants; both depend only on the seed."
+    )
     st.image(grid, caption=f"Random batch {number} (seed {seed})", width="stretch")
     rows = [
         {

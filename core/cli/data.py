@@ -16,20 +16,23 @@ from core.augment import wordnet
 from core.augment.image import PRESETS, ImageAugConfig, augment
 from core.data.image_io import LoadProblem, LoadResult, load_files
 from core.data.images import summarize
-from core.data.sources import BUILTINS, load_builtin_images, load_builtin_text
+from core.data.sources import BUILTINS, builtin, load_builtin_images, load_builtin_text
 
 
 def _load_inputs(paths: Sequence[str]) -> LoadResult:
-    """Read each path (image or zip); a missing file is a problem like any other, not a crash."""
-    files, missing = [], []
+    """Read each input in order: a built-in sample's name (``photos``, ``digits``) or a path (image or
+    zip); a missing file is a problem like any other, not a crash."""
+    result = LoadResult()
     for path in paths:
         p = Path(path)
         if p.is_file():
-            files.append((p.name, p.read_bytes()))
+            result.extend(load_files([(p.name, p.read_bytes())]))
+        elif builtin(path, "images") is not None:
+            result.images.extend(load_builtin_images(path).images)
         else:
-            missing.append(LoadProblem(path, "does not exist or is not a file; check the path."))
-    result = load_files(files)
-    result.problems[:0] = missing
+            result.problems.append(
+                LoadProblem(path, "is not a built-in sample and does not exist as a file; check the path.")
+            )
     return result
 
 
@@ -140,10 +143,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     wn.add_argument("action", choices=["status", "install"])
     wn.set_defaults(func=cmd_wordnet)
     inspect = sub.add_parser("inspect", help="decode images or zips and summarise them")
-    inspect.add_argument("inputs", nargs="+", help="image files or .zip archives (one folder per class)")
+    inputs_help = "built-in samples (photos, digits), image files or .zip archives (one folder per class)"
+    inspect.add_argument("inputs", nargs="+", help=inputs_help)
     inspect.set_defaults(func=cmd_inspect)
     aug = sub.add_parser("augment", help="write augmented variants of images as PNG")
-    aug.add_argument("inputs", nargs="+", help="image files or .zip archives")
+    aug.add_argument("inputs", nargs="+", help=inputs_help)
     aug.add_argument(
         "--config",
         help="JSON configuration saved from the Images page (auglab.image_aug/1 or /2; default: no change); "

@@ -163,6 +163,7 @@ def _gan_config(args: argparse.Namespace, dataset):
         "spectral_norm": args.spectral_norm,
         "diffaugment": suggested.diffaugment if args.diffaugment is None else args.diffaugment,
         "seed": args.seed,
+        "ema": GANConfig().ema if (suggested.ema if args.ema is None else args.ema) else 0.0,
     }
     if args.held_out is not None:
         values["held_out"] = args.held_out
@@ -214,9 +215,10 @@ def _vae_config(args: argparse.Namespace, dataset):
         "image_size": size,
         "channels": args.channels or suggested.channels,
         "n_classes": len(dataset.classes) if conditional else 0,
-        "beta": args.beta,
         "seed": args.seed,
     }
+    if args.beta is not None:
+        values["beta"] = args.beta
     if args.latent_dim is not None:
         values["latent_dim"] = args.latent_dim
     if args.held_out is not None:
@@ -405,6 +407,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--spectral-norm", action="store_true")
     g.add_argument("--diffaugment", action=flag, help="default: on for small classes, as on the page")
     g.add_argument(
+        "--ema", action=flag, help="sample from averaged weights (default: on from 50 images per class)"
+    )
+    g.add_argument(
         "--held-out",
         type=float,
         help="share of each class kept out of training for the quality checks (default: the page's, 0.2)",
@@ -423,7 +428,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--conditional", action=flag, help="class-conditional (default: when every image is labelled)"
     )
     v.add_argument("--latent-dim", type=int, help="length of the latent vector (default 16)")
-    v.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (default 1: the ELBO)")
+    v.add_argument("--beta", type=float, help="weight of the KL term (default 0.5; 1 is the ELBO)")
     v.add_argument("--held-out", type=float, help="share of each class kept out of training (default 0.2)")
     v.add_argument("--quality", action="store_true", help="print the memorisation share and TSTR at the end")
     budget(v)

@@ -322,28 +322,39 @@ def warm_ray(workers: int | None) -> float:
     return time.perf_counter() - start
 
 
+class _ShardWriter:
+    """A Ray Data actor writing whole shards: made once per worker, so each worker process loads the
+    recipe's inputs and plans once (:func:`context` keeps them), however many shards it writes. (Plain
+    tasks let Ray spread the shards over more processes than CPUs, each paying that load again.)"""
+
+    def __init__(self, job_list: Sequence[ShardJob]) -> None:
+        _one_thread()
+        self.job_list = job_list
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        return dataclasses.asdict(run_job(self.job_list[row["job"]]))
+
+
 def run_ray(jobs: Sequence[ShardJob], workers: int | None, on_done: OnDone) -> None:
-    """The shards as one Ray Data map over the job list, one task per shard, ``workers`` at a time
-    (None: as many as the cluster has CPUs); results come back as shards finish.
+    """The shards as one Ray Data map over the job list, one row per shard, on a pool of ``workers``
+    actors (None: as many as the cluster has CPUs); results come back as shards finish.
 
     Raises:
         AugLabError: A worker's own error (its sentence), out of Ray's wrapping.
     """
+    import ray
     import ray.data
 
     _configure(ray.data.DataContext.get_current())
     by_name = {job.shard.name: job for job in jobs}
     job_list = list(jobs)
-
-    def task(row: dict[str, Any]) -> dict[str, Any]:
-        _one_thread()
-        result = run_job(job_list[row["job"]])
-        return dataclasses.asdict(result)
-
+    size = min(len(job_list), workers or max(1, int(ray.cluster_resources().get("CPU", 1))))
     items = [{"job": i} for i in range(len(job_list))]
-    compute = ray.data.TaskPoolStrategy(size=workers) if workers else None
     dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items))).map(
-        task, compute=compute, num_cpus=1
+        _ShardWriter,
+        compute=ray.data.ActorPoolStrategy(size=max(1, size)),
+        fn_constructor_args=(job_list,),
+        num_cpus=1,
     )
     try:
         with _quiet_ray_data():

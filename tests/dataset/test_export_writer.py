@@ -243,7 +243,7 @@ def test_text_export(tmp_path):
             assert row["split"] == "train"
             text, edits = augment_text(examples[parent].text, TEXT_AUG, 4, parent, int(entry["variant"]))
             assert row["text"] == text
-            assert json.loads(entry["params"]) == [e.__dict__ for e in edits]
+            assert json.loads(entry["params"]) == [e._asdict() for e in edits]
         elif row["source"] == "original":
             assert row["text"] == examples[int(entry["parent_id"])].text
         else:

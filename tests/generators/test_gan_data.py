@@ -184,8 +184,23 @@ RGB64 = np.zeros((64, 48, 3), np.uint8)
         (many(GRAY12, ["a"] * 80), ("dcgan", 16, 1, False, False, 16)),  # 12 px: the next size up; one class
         (many(RGB64, [None] * 30), ("dcgan", 32, 3, False, True, 32)),  # photos: 32 px by default, colour
         (many(RGBA8, ["a", None] * 40), ("mlp", 8, 3, False, False, 8)),  # partly labelled: unconditional
+        # 100 per class: DiffAugment from 32 px on (the conv GAN gains by it there), not at 16 px
+        (many(RGB64, ["a", "b"] * 100), ("dcgan", 32, 3, True, True, 32)),
+        (many(GRAY16, ["a", "b"] * 100), ("dcgan", 16, 1, True, False, 16)),
     ],
 )
 def test_suggested_settings(images, expected):
     s = suggested_settings(images)
     assert (s.arch, s.image_size, s.channels, s.conditional, s.diffaugment, s.vae_size) == expected
+
+
+@pytest.mark.parametrize(
+    "per_class, ema",
+    [
+        (10, False),  # a few images per class: the average's samples copy them, so sample from G itself
+        (49, False),  # just below SMALL_PER_CLASS
+        (50, True),  # from 50 per class on: the averaged generator
+    ],
+)
+def test_the_averaged_generator_is_suggested_from_50_images_per_class(per_class, ema):
+    assert suggested_settings(many(GRAY8, ["a", "b"] * per_class)).ema is ema

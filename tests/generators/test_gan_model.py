@@ -52,6 +52,21 @@ def test_config_rejects_with_a_sentence_naming_the_setting(overrides, field):
     assert field in message and message.endswith(".")
 
 
+@pytest.mark.parametrize(
+    "overrides, lr, width",
+    [
+        ({}, 2e-4, 32),  # the MLP GAN on digits: the classic learning rate
+        ({"arch": "dcgan", "image_size": 16}, 1e-3, 32),  # the conv GAN learns faster with 1e-3
+        ({"arch": "dcgan", "image_size": 32}, 1e-3, 16),  # 16 maps from 32 px on: twice the steps
+        ({"arch": "dcgan", "image_size": 64, "lr": 5e-4, "base_channels": 8}, 5e-4, 8),  # given: kept
+    ],
+)
+def test_defaults_that_follow_the_architecture_and_size(overrides, lr, width):
+    config = GANConfig(**overrides)
+    assert (config.lr, config.base_channels) == (lr, width)
+    assert GANConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config  # stored resolved
+
+
 def test_config_json_round_trip_and_plain_types():
     config = GANConfig(arch="dcgan", image_size=64, channels=3, n_classes=5, loss="hinge", spectral_norm=True)
     data = json.loads(json.dumps(config.to_dict()))
@@ -90,14 +105,62 @@ def test_mlp_layers_follow_the_config(config):
     assert out.shape == (5, *config.image_shape) and float(out.abs().max()) <= 1.0  # tanh
 
 
-@pytest.mark.parametrize("size", [32, 64])
-def test_dcgan_maps_noise_to_images_and_images_to_one_logit(size):
+@pytest.mark.parametrize(
+    "size, start, levels",
+    [
+        (16, 4, 2),  # drawn shapes: 4 -> 8 -> 16
+        (28, 7, 2),  # MNIST-sized: 7 -> 14 -> 28
+        (32, 4, 3),  # texture patches, CIFAR-sized
+        (64, 4, 4),  # photos
+    ],
+)
+def test_dcgan_maps_noise_to_images_and_images_to_one_logit(size, start, levels):
     config = GANConfig.dry_run(arch="dcgan", image_size=size, channels=3, n_classes=2)
     generator, discriminator = build_models(config)
-    labels = torch.tensor([0, 1, 1])
-    images = generator.generate(torch.zeros(3, config.z_dim), labels)
-    assert images.shape == (3, 3, size, size)
-    assert discriminator(images, labels).shape == (3,)
+    labels = torch.tensor([0, 1, 1, 0])
+    images = generator.generate(torch.zeros(4, config.z_dim), labels)
+    assert images.shape == (4, 3, size, size) and float(images.abs().max()) <= 1.0
+    assert discriminator(images, labels).shape == (4,)
+    assert generator.project.out_features == config.base_channels * 2 ** (levels - 1) * start * start
+    assert len(generator.ups) == levels - 1  # then one more transposed convolution makes the image
+    strided = [m for m in discriminator.net if isinstance(m, torch.nn.Conv2d)]
+    assert [m.out_channels for m in strided] == [config.base_channels * 2**i for i in range(levels)]
+    assert strided[0].in_channels == 3 + 2  # RGB and one map per class
+
+
+def test_the_discriminator_sees_the_class_as_input_maps_and_through_a_projection():
+    """D(x, y) = head([h, deviation(h)]) + <embed(y), h>, h = the convolutions of [x, one-hot maps of y]
+    summed over space: rebuilt here from the parts, with the maps made by numpy."""
+    config = GANConfig.dry_run(arch="dcgan", image_size=16, n_classes=3)
+    _, discriminator = build_models(config)
+    x = torch.from_numpy(np.random.default_rng(0).normal(size=(4, 1, 16, 16)).astype(np.float32))
+    for c in range(3):
+        maps = np.zeros((4, 3, 16, 16), np.float32)
+        maps[:, c] = 1.0
+        h = discriminator.net(torch.cat([x, torch.from_numpy(maps)], dim=1)).sum(dim=(2, 3))
+        unconditional = discriminator.head(torch.cat([h, discriminator._deviation(h)], dim=1)).view(-1)
+        expected = unconditional + h @ discriminator.label_embedding.weight[c]
+        assert torch.allclose(discriminator(x, torch.full((4,), c)), expected, atol=1e-5)
+    assert discriminator.net[0].in_channels == 1 + 3  # the image's channel and the three class maps
+
+
+@pytest.mark.parametrize(
+    "rows, spread",
+    [
+        ("same", 0.0),  # four copies of one image: no spread, what a collapsed generator shows
+        ("different", None),  # four different images: a positive spread, the same for the group
+    ],
+)
+def test_minibatch_deviation_sees_a_collapsed_batch(rows, spread):
+    config = GANConfig.dry_run(arch="dcgan", image_size=16)
+    _, discriminator = build_models(config)
+    rng = np.random.default_rng(1)
+    h = torch.from_numpy(rng.normal(size=(1 if rows == "same" else 4, 6)).astype(np.float32)).expand(4, 6)
+    deviation = discriminator._deviation(h.contiguous())
+    by_hand = float(np.mean(np.sqrt(np.var(h.numpy(), axis=0) + 1e-8)))
+    assert deviation.shape == (4, 1) and torch.allclose(deviation, torch.full((4, 1), by_hand), atol=1e-6)
+    if spread is not None:
+        assert by_hand == pytest.approx(spread, abs=1e-3)
 
 
 def test_same_seed_same_weights_other_seed_other_weights_global_rng_untouched():

@@ -26,19 +26,19 @@ DCGAN_COND = GANConfig.dry_run(arch="dcgan", image_size=32, n_classes=3, spectra
 
 
 @pytest.mark.parametrize(
-    "config, preview_shape",
+    "config, grid_shape",
     [
-        (MLP, (8 * 33 + 1, 8 * 33 + 1, 3)),  # 8 x 8 grid of 8 px digits enlarged x4 to 32 px, 1 px gaps
-        (MLP_COND, (3 * 33 + 1, 8 * 33 + 1, 3)),  # one row per class
-        (DCGAN_COND, (3 * 33 + 1, 8 * 33 + 1, 3)),  # 32 px cells are not enlarged
-        (GANConfig.dry_run(arch="dcgan", image_size=64, channels=3), (8 * 65 + 1, 8 * 65 + 1, 3)),
-        (GANConfig.dry_run(image_size=28), (8 * 57 + 1, 8 * 57 + 1, 3)),  # 28 px doubled to 56
+        (MLP, (8 * 33 + 1, 8 * 33 + 1)),  # 8 x 8 grid of 8 px digits enlarged x4 to 32 px, 1 px gaps
+        (MLP_COND, (3 * 33 + 1, 8 * 33 + 1)),  # one row per class
+        (DCGAN_COND, (3 * 33 + 1, 8 * 33 + 1)),  # 32 px cells are not enlarged
+        (GANConfig.dry_run(arch="dcgan", image_size=64, channels=3), (8 * 65 + 1, 8 * 65 + 1)),
+        (GANConfig.dry_run(image_size=28), (8 * 57 + 1, 8 * 57 + 1)),  # 28 px doubled to 56
         # the convolutional GAN's other sizes: 16 px from 4x4, 28 px from 7x7 (cells doubled)
-        (GANConfig.dry_run(arch="dcgan", image_size=16, n_classes=3), (3 * 33 + 1, 8 * 33 + 1, 3)),
-        (GANConfig.dry_run(arch="dcgan", image_size=28, n_classes=3), (3 * 57 + 1, 8 * 57 + 1, 3)),
+        (GANConfig.dry_run(arch="dcgan", image_size=16, n_classes=3), (3 * 33 + 1, 8 * 33 + 1)),
+        (GANConfig.dry_run(arch="dcgan", image_size=28, n_classes=3), (3 * 57 + 1, 8 * 57 + 1)),
     ],
 )
-def test_losses_shapes_and_dtypes(config, preview_shape):
+def test_losses_shapes_and_dtypes(config, grid_shape):
     trainer = make_trainer(config)
     for _ in range(3):
         losses = trainer.step()
@@ -46,7 +46,11 @@ def test_losses_shapes_and_dtypes(config, preview_shape):
         assert all(np.isfinite(v) for v in losses.values())
     assert trainer.steps_done == 3
     preview = trainer.preview()
-    assert preview.dtype == np.uint8 and preview.shape == preview_shape
+    assert preview.dtype == np.uint8 and preview.shape[0] == grid_shape[0] and preview.shape[2] == 3
+    # the grid at the right; a conditional preview has a margin at its left for the class names
+    margin = preview.shape[1] - grid_shape[1]
+    assert (margin > 0) == config.conditional and trainer.preview_rows == trainer.classes[:20]
+    assert (preview[0, margin:] == 255).all() and (preview[:, margin] == 255).all()  # the grid's white frame
     assert trainer.G.training and trainer.D.training  # preview went back to train mode
     s = config.image_size
     pixel_shape = (s, s) if config.channels == 1 else (s, s, 3)

@@ -15,7 +15,8 @@
    one row (``advance``) for a single variant.
 3. **Sample** each variant's edits (:class:`Plan`: plain slot -> word changes, insertions, deletions)
    from its row, then **apply** them (:func:`render`): untouched stretches are copied from the text as
-   written and every edit's position in the result is known.
+   written and every edit's position in the result is known. A variant of one operation can also be
+   sampled and applied in one pass, with the same result (:mod:`core.augment.text.fast`).
 
 What each operation does is as in :mod:`core.augment.text` (EDA's and AEDA's) and
 :mod:`core.augment.text.noise`; a slot is edited at most once per variant.
@@ -44,7 +45,6 @@ from core.augment.text.render import render
 from core.augment.text.tokens import Edit, Segment, guarded, match_case, split, split_cached
 from core.seeding import derive_seed
 
-_edit = tuple.__new__  # Edit(...) without its Python-level __new__: _edit(Edit, (op, position, old, new))
 STREAM = "text/2"  # the stream's name after the seed: (seed, STREAM, index)
 _INC = 0x5851F42D4C957F2D14057B7EF767814F  # PCG64's increment (odd); the state comes from derive_seed
 _SENTENCE_END = frozenset(".!?;:\n")
@@ -268,7 +268,7 @@ def uniforms(seed: int, index: int, first: int, count: int, size: int) -> list[f
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Sample: each operation reads uniforms u[at:], fills a Plan; the fast paths below skip the Plan
+# 3. Sample: each operation reads uniforms u[at:] and fills a Plan (core.augment.text.fast skips it)
 
 
 class Plan:
@@ -479,25 +479,19 @@ def variants(
     p: Prepared, seed: int, index: int, first: int, count: int, detailed: bool = False
 ) -> list[tuple[tuple[str, ...], str, list[Edit], tuple[Segment, ...]]]:
     """Variants ``first .. first + count - 1`` of the prepared example ``index`` under ``seed``:
-    (operations, text, edits, segments); segments only when ``detailed``."""
+    (operations, text, edits, segments), each sampled into a :class:`Plan`, then applied; segments only
+    when ``detailed``. (:func:`core.augment.text.fast.variants_plain` gives the same without segments,
+    faster.)"""
     config = p.config
     size = p.row
     u = uniforms(seed, index, first, count, size)
-    ops_all = config.operations
     out = []
     for j in range(count):
-        v = first + j
-        at = j * size
+        ops = variant_operations(config, first + j)
         if not p.words:
-            ops = variant_operations(config, v)
             out.append((ops, p.text, [], (Segment(p.text),) if detailed and p.text else ()))
-        elif config.combine or detailed:
-            ops = variant_operations(config, v)
-            plan = sample_plan(p, ops, u, at, detailed)
-            text, edits, segments = apply_plan(p, plan, detailed)
-            out.append((ops, text, list(edits), segments))
-        else:
-            op = ops_all[v % len(ops_all)]
-            text, edits = _FAST[op](p, u, at + p.offsets[op])
-            out.append(((op,), text, edits, ()))
+            continue
+        plan = sample_plan(p, ops, u, j * size, detailed)
+        text, edits, segments = apply_plan(p, plan, detailed)
+        out.append((ops, text, list(edits), segments))
     return out

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from core.augment import wordnet
 from core.augment.text.config import WORDNET_OPERATIONS, TextAugConfig
-from core.augment.text.engine import prepared, variants, variants_plain
+from core.augment.text.engine import prepared, variants
+from core.augment.text.fast import variants_plain
 from core.augment.text.legacy import augment_legacy
 from core.augment.text.tokens import Edit, Segment, TextVariant
 from core.config import MAX_SEED, check_int, check_seed

@@ -41,21 +41,22 @@ _WHOLE_RANGES = (
 
 @dataclass(frozen=True)
 class LSTMConfig:
-    """Everything that defines a model and its training. Defaults are tuned for 2 CPU cores.
+    """Everything that defines a model and its training. Defaults are tuned for the page's 40-second demo
+    on one CPU thread (the app's worker).
 
-    Measured on CPython's ``pydoc_data.topics`` text (465k characters, 10% tail held out): the defaults
-    reached 1.83 bits per character of validation text after 60 s on one busy core (468 steps); see
-    bench/bench_lstm.py. Measured at 60 s: seq_len 64 + lr 5e-3 beat seq_len 128 + lr 3e-3, and 2x256
-    beat 1x512 (1.86).
+    Measured on CPython's ``pydoc_data.topics`` text (465k characters, 10% tail held out), 40 s of CPU
+    time each (validation bits per character): 1x256 with 32-token windows 1.80, with 64-token windows
+    1.83; 1x192 1.84; 2x128 1.86; 1x384 1.85; 2x256 (the previous default) 1.94, with a quarter of the
+    steps; batch 16 or Adam 1e-2 no better. See bench/bench_lstm.py.
     """
 
     level: str = "char"  # "char" (small corpora) or "word" (larger corpora)
     max_vocab: int = 10_000  # word level: the most frequent words of the training split kept, rest -> <unk>
     embedding_dim: int = 64  # size of each token's embedding vector
     hidden_size: int = 256  # units per LSTM layer
-    num_layers: int = 2  # stacked LSTM layers
+    num_layers: int = 1  # stacked LSTM layers; one learns more in 40 s than two
     dropout: float = 0.0  # on the embeddings, between layers and before the output; 0 learns fastest
-    seq_len: int = 64  # tokens per training window (backpropagation through time); 64 beat 128 in 60 s
+    seq_len: int = 32  # tokens per training window (truncated backpropagation through time)
     batch_size: int = 32  # windows per step, drawn at random positions of the training split
     lr: float = 5e-3  # Adam's learning rate; high for an LSTM, fine with clipping, fast on short budgets
     lr_decay_steps: int = 0  # steps over which the LR falls linearly to 10% (0 keeps it constant)
