@@ -320,7 +320,8 @@ def render(
             f"memorisation < {TARGET_MEMORISATION:g} after {sizes.budget_s:g} s ({shown}): "
             f"**{common.verdict(all(c.passed for c in judged))}**",
         ]
-    lines += ["", *(f"   - {SETS[name][0]}" for name in dict.fromkeys(c.set_name for c in curves))]
+    sets = "; ".join(f"{name}: {SETS[name][0]}" for name in dict.fromkeys(c.set_name for c in curves))
+    lines += ["", f"Sets: {sets}."]
     if small:
         lines += [
             "",

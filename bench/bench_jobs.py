@@ -109,7 +109,7 @@ async def app_run(model: Model, budget_s: int, server: AppServer, browser) -> tu
         await page.get_by_role("button", name="Start training").wait_for(timeout=LOAD_TIMEOUT_MS)
         await page.wait_for_function(SETTLED_JS, timeout=LOAD_TIMEOUT_MS)
         if model.choose:
-            await page.get_by_role("button", name=model.choose, exact=True).click()
+            await page.get_by_text(model.choose, exact=True).first.click()
             await page.wait_for_timeout(300)
             await page.wait_for_function(SETTLED_JS, timeout=LOAD_TIMEOUT_MS)
         await set_seconds(page, budget_s)

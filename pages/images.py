@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.data.wording import plural
 from ui import image_views
 from ui.common import KEEP, ensure_framed, init, literal, user_errors
 from ui.image_controls import config_controls, dataset_picker, dataset_summary, seed_controls
@@ -26,7 +27,7 @@ if dataset is None or config is None:
     st.stop()
 
 image_views.preset_offer(dataset, config)
-with st.expander(f"Dataset summary: {literal(dataset.name)}, {len(dataset.images):,} images"):
+with st.expander(f"Dataset summary: {literal(dataset.name)}, {plural(len(dataset.images), 'image')}"):
     dataset_summary(dataset)
 
 # Default: the first image of each of the first three classes (or the first two images).

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.augment.codegen import text_snippet
 from core.augment.text import TextAugConfig, augment_variants_detailed
+from core.data.wording import plural
 from core.present.highlight import NOISE_CSS, legend_html, preview_table_html
 from ui.common import config_loader, ensure_framed, literal, user_errors
 from ui.text_controls import (
@@ -41,7 +42,7 @@ dataset = dataset_picker()
 if dataset is None or config is None or not dataset.examples:
     st.stop()
 
-with st.expander(f"Dataset summary: {literal(dataset.name)}, {len(dataset.examples):,} examples"):
+with st.expander(f"Dataset summary: {literal(dataset.name)}, {plural(len(dataset.examples), 'example')}"):
     dataset_summary(dataset)
 
 preview_tab, save_tab = st.tabs(["Preview", "Save & load"])

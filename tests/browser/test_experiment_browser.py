@@ -27,7 +27,7 @@ def test_a_tiny_experiment_runs_and_shows_its_verdicts_and_charts(server: str, b
     page.get_by_role("button", name="Run 8 fits").click()
     page.get_by_role("heading", name="Results").wait_for(timeout=180_000)
     for model in ("small CNN", "logistic regression on pixels"):  # one verdict per model, in words
-        page.get_by_text(f"{model}, 3 per class, real+augmented:").wait_for(timeout=30_000)
+        page.locator("p").filter(has_text=f"{model}, 3 per class, real+augmented:").wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 2  # accuracy by arm, the confusion matrix
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -300,7 +300,7 @@ def test_an_upload_over_the_workspace_limit_is_named_and_still_used_in_this_sess
     assert len(at.error) == 1  # still said while that upload is on show
 
     again = session(ws=at.query_params["ws"])
-    assert summary_label(again) == "Dataset summary: Uploads, 1 images"  # only what was kept
+    assert summary_label(again) == "Dataset summary: Uploads, 1 image"  # only what was kept
 
 
 def test_new_workspace_starts_empty_and_delete_removes_the_old_one(home: Path) -> None:

@@ -82,8 +82,13 @@ def test_the_preview_is_a_png_of_one_row_per_class(trained) -> None:
     ws, job_id = trained["gan"]
     image = cv2.imdecode(np.frombuffer(jobs.preview(store, job_id, ws), np.uint8), cv2.IMREAD_UNCHANGED)
     assert image is not None and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
-    # 10 classes x 8 samples of 8x8 digits, each enlarged to 32x32 pixels, with thin gaps between.
-    assert 10 * 32 <= image.shape[0] < 10 * 32 + 20 and 8 * 32 <= image.shape[1] < 8 * 32 + 20
+    # 10 classes x 8 samples of 8x8 digits, each enlarged to 32x32 pixels, with thin gaps between, and
+    # a white margin at the left where each row's class name ("0" .. "9", one character) is written.
+    assert 10 * 32 <= image.shape[0] < 10 * 32 + 20
+    margin = image.shape[1] - (8 * 32 + 9)
+    assert 5 <= margin <= 40
+    label_strip = image[:, :margin]
+    assert (label_strip[:, 0] == 255).all() and (label_strip < 128).any()  # white, with dark glyphs
 
 
 def test_the_final_checkpoint_is_in_the_result_and_loads(trained) -> None:
