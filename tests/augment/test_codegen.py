@@ -235,9 +235,15 @@ def test_torchvision_snippet_runs(config):
     pytest.importorskip("torchvision")
     image = torch.randint(0, 256, (3, 36, 30), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     namespace: dict[str, object] = {"image": image}
-    exec(compile(torchvision_snippet(config, 3).code, "<snippet>", "exec"), namespace)
+    code = compile(torchvision_snippet(config, 3).code, "<snippet>", "exec")
+    before = torch.get_rng_state()
+    exec(code, namespace)
     out = namespace["out"]
     assert out.dtype == torch.uint8 and tuple(out.shape) == (3, *expected_size(config, 36, 30))
+    # Seeded for its own call only: the caller's torch state is untouched and a second run repeats it.
+    assert torch.equal(torch.get_rng_state(), before)
+    exec(code, namespace)
+    assert torch.equal(namespace["out"], out)
 
 
 @pytest.mark.parametrize("config", CONFIGS)

@@ -174,10 +174,10 @@ def torchvision_snippet(config: ImageAugConfig, seed: int = 0) -> Snippet:
     if c.on["gamma"]:
         steps.append(
             "v2.RandomApply([v2.Lambda(lambda img: "
-            f"F.adjust_gamma(img, random.uniform{_pair(c.gamma_range)}))], "
+            f"F.adjust_gamma(img, gamma_rng.uniform{_pair(c.gamma_range)}))], "
             f"p={_num(c.gamma_p)})"
         )
-        d.append("torchvision has no random gamma: a Lambda draws it from Python's random module.")
+        d.append("torchvision has no random gamma: a Lambda draws it from its own random.Random(seed).")
     if c.on["grayscale"]:
         steps.append(f"v2.RandomGrayscale(p={_num(c.grayscale_p)})")
     if c.on["autocontrast"]:
@@ -233,12 +233,15 @@ def torchvision_snippet(config: ImageAugConfig, seed: int = 0) -> Snippet:
             )
         d.append("RandomErasing also fills an alpha channel; AugLab leaves alpha as it is.")
     d.append(
-        "Randomness comes from torch's global generator (torch.manual_seed), not from (seed, index, variant)."
+        "Randomness comes from torch's default generator (torchvision v2 takes no generator argument), "
+        "seeded inside torch.random.fork_rng so the rest of your program's random state is left as it was; "
+        "not from (seed, index, variant)."
     )
     body = ",\n    ".join(steps) if steps else "v2.Identity()"
-    header = ["import random", "", "import torch", "from torchvision.transforms import v2"]
+    header = ["import torch", "from torchvision.transforms import v2"]
     if c.on["gamma"]:
-        header.append("from torchvision.transforms.v2 import functional as F")
+        header = ["import random", "", *header, "from torchvision.transforms.v2 import functional as F", ""]
+        header.append(f"gamma_rng = random.Random({seed})  # the gamma Lambda's own generator")
     sizes = _sizes_line(body)
     code = (
         "\n".join(header)
@@ -247,10 +250,11 @@ def torchvision_snippet(config: ImageAugConfig, seed: int = 0) -> Snippet:
 {sizes}transform = v2.Compose([
     {body},
 ])
-# torchvision draws from torch's global generator (and the gamma Lambda from random's): seed them once.
-torch.manual_seed({seed})
-random.seed({seed})
-out = transform(image)  # image: a uint8 tensor CxHxW (or a PIL image)
+# torchvision v2 draws from torch's default generator: seed it for this call only, inside fork_rng, so
+# the rest of your program's random state is left as it was.
+with torch.random.fork_rng(devices=[]):
+    torch.manual_seed({seed})
+    out = transform(image)  # image: a uint8 tensor CxHxW (or a PIL image)
 """
     )
     return Snippet("torchvision.transforms.v2", code, tuple(d))
